@@ -1,0 +1,1 @@
+"""Contract suites for the Multi-Slot Distribution admin API (pytest plugin + cases)."""

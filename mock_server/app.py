@@ -1,0 +1,121 @@
+"""Builds the Connexion app from both documents: routes, validation, errors, CORS, Swagger UI."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import yaml
+from connexion import AsyncApp
+from connexion.middleware import MiddlewarePosition
+from connexion.resolver import Resolver
+from pymongo.database import Database
+from starlette.middleware.cors import CORSMiddleware
+
+from . import errors
+from .clock import Clock
+from .domain.timezones import Catalogue
+from .fixtures import load
+from .handlers import HANDLERS
+from .middleware import AccessLogMiddleware, BodyMiddleware
+from .resources import CONTRACT, CONTROL
+from .runner import Runner
+from .services import Services, operation_rules
+from .settings import Settings
+from .store import Store, connect
+from .validation import VALIDATORS
+
+log = logging.getLogger("mock_server")
+
+CONTROL_BASE = "/__mock"
+CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CORS_HEADERS = ["Authorization", "Content-Type", "X-2FA-Code"]
+
+
+def read_document(path: Path) -> dict:
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
+    fixtures = load(settings.fixtures_dir)
+    clock = clock or Clock(settings.start_time, frozen=settings.frozen)
+    store = Store(db if db is not None else connect(settings.mongo_uri, settings.database))
+    store.reset(fixtures)
+    contract = read_document(CONTRACT)
+    return Services(
+        settings=settings,
+        clock=clock,
+        store=store,
+        fixtures=fixtures,
+        catalogue=Catalogue.from_fixture(fixtures.timezones),
+        runner=Runner(clock, store, fixtures),
+        operations=operation_rules(contract),
+    )
+
+
+def _ticker(services: Services):
+    """In real-time mode, run due slots as the wall clock passes them."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app) -> AsyncIterator[None]:
+        async def tick() -> None:
+            while True:
+                await asyncio.sleep(services.settings.tick_seconds)
+                if not services.clock.frozen:
+                    try:
+                        services.runner.catch_up()
+                    except Exception:  # keep ticking; the error is in the log
+                        log.exception("real-time catch-up failed")
+
+        task = asyncio.create_task(tick())
+        try:
+            yield
+        finally:
+            task.cancel()
+
+    return lifespan
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> AsyncApp:
+    settings = settings or Settings()
+    services = build_services(settings, clock, db)
+    contract = read_document(CONTRACT)
+    control = read_document(CONTROL)
+
+    app = AsyncApp(__name__, lifespan=_ticker(services))
+    resolver = Resolver(function_resolver=HANDLERS.__getitem__)
+    app.add_api(
+        control,
+        base_path=CONTROL_BASE,
+        resolver=resolver,
+        validator_map=VALIDATORS,
+        validate_responses=settings.validate_responses,
+        name="control",
+    )
+    app.add_api(
+        contract,
+        base_path="",
+        resolver=resolver,
+        validator_map=VALIDATORS,
+        validate_responses=settings.validate_responses,
+        name="contract",
+    )
+    errors.install(app, errors.PathMethods([("", contract), (CONTROL_BASE, control)]))
+    app.add_middleware(
+        CORSMiddleware,
+        position=MiddlewarePosition.BEFORE_EXCEPTION,
+        allow_origins=list(settings.origins),
+        allow_credentials=True,
+        allow_methods=CORS_METHODS,
+        allow_headers=CORS_HEADERS,
+        max_age=600,
+    )
+    if settings.log_requests:
+        app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(BodyMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)
+    app.services = services  # for tests and the CLI
+    return app

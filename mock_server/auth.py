@@ -1,0 +1,120 @@
+"""Who is calling and what they may do: JWTs, roles, two-factor codes.
+
+Connexion calls ``bearer_info`` for every operation secured by ``bearerAuth``. It runs after
+routing and before request validation, so the brief's order of checks holds: token (401), role
+(403 FORBIDDEN), two-factor code (403 2FA_*), then content type and schema (415/400).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import jwt
+import pyotp
+
+from .errors import UNAUTHORIZED_MESSAGE, ApiError
+from .services import Services, parsed_body, services_of
+
+TWO_FA_HEADER = "x-2fa-code"
+TWO_FA_FIELD = "twoFACode"
+TOTP_WINDOW_STEPS = 2
+
+
+def mint_token(services: Services, user: dict, *, verified: bool, expires_in: int | None = None) -> tuple[str, datetime]:
+    now = services.clock.now()
+    expires = now + timedelta(seconds=services.settings.token_ttl_seconds if expires_in is None else expires_in)
+    payload = {
+        "id": user["_id"],
+        "email": user["email"],
+        "username": user["username"],
+        "role": user["role"],
+        "twoFAEnabled": bool(user.get("twoFAEnabled")),
+        "is2FAVerified": verified,
+        "iat": int(now.timestamp()),
+        "exp": int(expires.timestamp()),
+    }
+    return jwt.encode(payload, services.settings.jwt_secret, algorithm="HS256"), expires
+
+
+def _unauthorized(reason: str) -> ApiError:
+    return ApiError(401, "UNAUTHORIZED", f"{UNAUTHORIZED_MESSAGE}: {reason}")
+
+
+def authenticate(services: Services, token: str) -> dict:
+    """The staff identity a token names, judged on the simulated clock; 401 otherwise."""
+    try:
+        payload = jwt.decode(
+            token, services.settings.jwt_secret, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}
+        )
+    except jwt.InvalidSignatureError:
+        raise _unauthorized("the token's signature is not valid") from None
+    except jwt.PyJWTError:
+        raise _unauthorized("the token is malformed (expected a three-part JWT)") from None
+    exp = payload.get("exp")
+    if not isinstance(exp, int | float) or exp <= services.clock.now().timestamp():
+        raise _unauthorized("the token has expired; sign in again")
+    user = services.store.user_by_id(str(payload.get("id")))
+    if user is None:
+        raise _unauthorized("the token names no known account")
+    return user
+
+
+def authorize(user: dict, roles: frozenset[str]) -> None:
+    if user["role"] not in roles:
+        allowed = " or ".join(sorted(roles))
+        raise ApiError(403, "FORBIDDEN", f"Your role ({user['role']}) may not use this route; it needs {allowed}")
+
+
+def presented_code(headers, body, query) -> str | None:
+    """The two-factor code from the header, the body's ``twoFACode`` or the query, in that order."""
+    candidates = [headers.get(TWO_FA_HEADER)]
+    if isinstance(body, dict):
+        candidates.append(body.get(TWO_FA_FIELD))
+    candidates.append(query.get(TWO_FA_FIELD))
+    for code in candidates:
+        if code is not None and str(code).strip() != "":
+            return str(code).strip()
+    return None
+
+
+def check_totp(services: Services, user: dict, code: str) -> None:
+    """403 2FA_CODE_INVALID unless ``code`` is the user's TOTP within two steps of now."""
+    totp = pyotp.TOTP(user["totpSecret"])
+    now = services.clock.now()
+    try:
+        step = totp.verify_and_get_timecode(code, for_time=now, valid_window=TOTP_WINDOW_STEPS)
+    except pyotp.exceptions.OTPVerificationError:
+        raise ApiError(
+            403, "2FA_CODE_INVALID", "Invalid two-factor code: it is wrong or more than 60 seconds off"
+        ) from None
+    if services.settings.strict_2fa and not services.store.accept_totp_step(user["_id"], step):
+        raise ApiError(
+            403, "2FA_CODE_INVALID", "This two-factor code was already used (strict mode): wait for the next code"
+        )
+
+
+def require_two_factor(services: Services, user: dict, code: str | None) -> None:
+    if not user.get("twoFAEnabled"):
+        if services.settings.require_2fa:
+            raise ApiError(403, "2FA_MANDATORY", "Two-factor authentication is mandatory for admins: set it up first")
+        return
+    if code is None:
+        raise ApiError(
+            403,
+            "2FA_CODE_REQUIRED",
+            "Two-factor authentication code required: send it as X-2FA-Code, or as twoFACode in the body or query",
+        )
+    check_totp(services, user, code)
+
+
+def bearer_info(token: str, request) -> dict:
+    """Connexion's ``x-bearerInfoFunc``: authenticate, authorize, then demand 2FA where marked."""
+    scope = request.scope
+    services = services_of(scope)
+    user = authenticate(services, token)
+    rules = services.operations[scope["extensions"]["connexion_routing"]["operation_id"]]
+    authorize(user, rules.roles)
+    if rules.two_factor:
+        code = presented_code(request.headers, parsed_body(scope), request.query_params)
+        require_two_factor(services, user, code)
+    return {"sub": user["_id"], "user": user}

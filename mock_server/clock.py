@@ -1,0 +1,48 @@
+"""The simulated clock: the only source of "now" in the server.
+
+Frozen, it moves only when told to (control endpoints, tests). Running, it follows the wall clock
+from wherever it was last set. Nothing else in the server reads the time of day.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+
+def wall_now() -> datetime:
+    """The machine's current UTC time (used only to seed a clock that was given no start)."""
+    return datetime.now(UTC)
+
+
+class Clock:
+    def __init__(self, start: datetime | None = None, *, frozen: bool = True) -> None:
+        self._lock = threading.Lock()
+        self._anchor = (start or wall_now()).astimezone(UTC)
+        self._anchor_mono = time.monotonic()
+        self._frozen = frozen
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._frozen:
+                return self._anchor
+            elapsed = time.monotonic() - self._anchor_mono
+            return self._anchor + timedelta(seconds=elapsed)
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen
+
+    def set(self, instant: datetime, *, frozen: bool | None = None) -> None:
+        with self._lock:
+            self._anchor = instant.astimezone(UTC)
+            self._anchor_mono = time.monotonic()
+            if frozen is not None:
+                self._frozen = frozen
+
+    def freeze(self) -> None:
+        self.set(self.now(), frozen=True)
+
+    def resume(self) -> None:
+        self.set(self.now(), frozen=False)

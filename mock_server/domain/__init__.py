@@ -1,0 +1,1 @@
+"""Pure domain logic: schedule maths, timezones, distribution maths. No HTTP, no database."""

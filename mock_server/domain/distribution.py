@@ -1,0 +1,227 @@
+"""Distribution maths and rules: queue validation, payouts, pool shares, per-slot status.
+
+Pure functions over plain values. Money is ``Decimal`` throughout; the one rounding rule is
+**half-up to the cent** (``money``), applied to each payment when it is recorded and to each
+figure when it is shown. Totals are sums of recorded payments, so they are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+HUNDRED = Decimal(100)
+PERCENT_PLACES = 4
+
+SLOT_STATUSES = ("PENDING", "EXECUTING", "COMPLETED", "FAILED")
+
+
+def exact(number: float | int | str | Decimal) -> Decimal:
+    """The decimal a JSON number or stored string stands for (``2.0`` -> ``Decimal('2.0')``)."""
+    if isinstance(number, Decimal):
+        return number
+    return Decimal(str(number))
+
+
+def money(value: Decimal) -> Decimal:
+    """The rounding rule: half-up to the cent."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def wire(value: Decimal) -> float:
+    """A Decimal as a JSON number (shown rounded to the cent)."""
+    return float(money(value))
+
+
+def wire_percent(value: Decimal) -> float:
+    return float(value)
+
+
+def places(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
+
+
+def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
+    """Rules of BRIEF section 6 the schema cannot express, one line per problem.
+
+    ``configured`` is the list of slot numbers of the current schedule.
+    """
+    problems: list[str] = []
+    percent_fields = [("rosPercentage", body["rosPercentage"])]
+    slots = body.get("distributionSlots") or []
+    percent_fields += [
+        (f"distributionSlots[{i}].rosPercentage", entry["rosPercentage"])
+        for i, entry in enumerate(slots)
+    ]
+    for field, value in percent_fields:
+        if places(exact(value)) > PERCENT_PLACES:
+            problems.append(f"{field}: {value} has more than {PERCENT_PLACES} decimal places")
+    if not body.get("multiSlotEnabled"):
+        return problems
+
+    numbers = [entry["slotNumber"] for entry in slots]
+    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
+        problems.append(f"distributionSlots: slot {number} is named more than once")
+    for number in sorted(set(numbers) - set(configured)):
+        problems.append(
+            f"distributionSlots: slot {number} is not configured "
+            f"(the schedule has slots {list(configured)})"
+        )
+    for number in sorted(set(configured) - set(numbers)):
+        problems.append(f"distributionSlots: configured slot {number} is missing")
+    total = sum((exact(entry["rosPercentage"]) for entry in slots), Decimal(0))
+    given = exact(body["rosPercentage"])
+    if given.quantize(Decimal("0.0001")) != total.quantize(Decimal("0.0001")):
+        problems.append(
+            f"rosPercentage is {body['rosPercentage']} but the slots add up to {total.normalize()}; "
+            "it must equal their sum"
+        )
+    return problems
+
+
+def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
+    """``total`` in ``parts`` equal cents-rounded shares; the last takes the remainder.
+
+    The shares always add up to ``money(total)`` exactly.
+    """
+    if parts <= 0:
+        return []
+    whole = money(total)
+    share = money(whole / parts)
+    shares = [share] * (parts - 1)
+    shares.append(whole - sum(shares, Decimal(0)))
+    return shares
+
+
+@dataclass(frozen=True)
+class Stake:
+    stake_id: str
+    user_id: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Payment:
+    """One recorded payment: a stake's ROS, or a user's pool share."""
+
+    kind: str  # "ros" | "premium" | "performance"
+    beneficiary: str  # stake id for ROS, user id for pool shares
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class SlotPayout:
+    payments: tuple[Payment, ...]
+
+    def total(self, kind: str) -> Decimal:
+        return sum((p.amount for p in self.payments if p.kind == kind), Decimal(0))
+
+    def count(self, kind: str) -> int:
+        return sum(1 for p in self.payments if p.kind == kind)
+
+    def stats(self) -> dict:
+        """The wire form of what a slot paid (``rosStats``, ``premiumPoolStats``, ...)."""
+        return {
+            "rosStats": {"processedStakes": self.count("ros"), "totalDistributed": wire(self.total("ros"))},
+            "premiumPoolStats": {
+                "usersReceived": self.count("premium"),
+                "totalDistributed": wire(self.total("premium")),
+            },
+            "performancePoolStats": {
+                "usersReceived": self.count("performance"),
+                "totalDistributed": wire(self.total("performance")),
+            },
+        }
+
+
+def slot_payout(
+    stakes: Iterable[Stake],
+    ros_percentage: Decimal,
+    premium_amount: Decimal,
+    premium_users: Sequence[str],
+    performance_amount: Decimal,
+    performance_users: Sequence[str],
+) -> SlotPayout:
+    """What one slot pays: every active stake ``amount x ROS / 100`` and this slot's pool shares."""
+    payments = [
+        Payment("ros", stake.stake_id, money(stake.amount * ros_percentage / HUNDRED))
+        for stake in stakes
+    ]
+    for kind, amount, users in (
+        ("premium", premium_amount, premium_users),
+        ("performance", performance_amount, performance_users),
+    ):
+        for user, share in zip(users, split_evenly(amount, len(users)), strict=True):
+            payments.append(Payment(kind, user, share))
+    return SlotPayout(tuple(payments))
+
+
+def overall_status(slot_statuses: Sequence[str]) -> str:
+    """BRIEF section 7: EXECUTING > FAILED > all COMPLETED > PENDING; EMPTY with no slots."""
+    if not slot_statuses:
+        return "EMPTY"
+    if "EXECUTING" in slot_statuses:
+        return "EXECUTING"
+    if "FAILED" in slot_statuses:
+        return "FAILED"
+    if all(status == "COMPLETED" for status in slot_statuses):
+        return "COMPLETED"
+    return "PENDING"
+
+
+def empty_status(today: str) -> dict:
+    return {
+        "today": today,
+        "status": "EMPTY",
+        "scheduledFor": None,
+        "values": {"rosPercentage": 0, "premiumPoolAmount": 0, "performancePoolAmount": 0, "description": ""},
+        "multiSlotEnabled": False,
+        "distributionSlots": [],
+        "lastExecution": None,
+    }
+
+
+def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
+    """The ``data`` of ``GET .../today/status`` from a stored day and its stored slots."""
+    if day is None:
+        return empty_status(today)
+    ordered = sorted(slots, key=lambda s: s["slotNumber"])
+    pending = [s for s in ordered if s["status"] == "PENDING"]
+    scheduled_for = (
+        min(s["scheduledFor"] for s in pending) if pending else ordered[-1]["scheduledFor"] if ordered else None
+    )
+    finished = [s for s in ordered if s["status"] in ("COMPLETED", "FAILED") and s.get("executionDetails")]
+    last = max(finished, key=lambda s: (s["executionDetails"]["executedAt"], s["slotNumber"]), default=None)
+    values = day["values"]
+    return {
+        "today": day["date"],
+        "status": overall_status([s["status"] for s in ordered]),
+        "scheduledFor": scheduled_for,
+        "values": {
+            "rosPercentage": wire_percent(exact(values["rosPercentage"])),
+            "premiumPoolAmount": wire(exact(values["premiumPoolAmount"])),
+            "performancePoolAmount": wire(exact(values["performancePoolAmount"])),
+            "description": values.get("description", ""),
+        },
+        "multiSlotEnabled": day["multiSlotEnabled"],
+        "distributionSlots": [
+            {
+                "slotNumber": s["slotNumber"],
+                "rosPercentage": wire_percent(exact(s["rosPercentage"])),
+                "scheduledFor": s["scheduledFor"],
+                "scheduledTime": s["scheduledTime"],
+                "label": s["label"],
+                "status": s["status"],
+                "executionDetails": s.get("executionDetails"),
+            }
+            for s in ordered
+        ],
+        "lastExecution": (
+            {"status": last["status"], "slotNumber": last["slotNumber"], **last["executionDetails"]}
+            if last
+            else None
+        ),
+    }

@@ -1,0 +1,185 @@
+"""Schedule maths: local slot times to UTC instants (DST-correct), "today", next executions.
+
+Pure functions: no HTTP, no database, no reading of the clock (``now`` is always passed in).
+
+DST rules (BRIEF section 6, issue "mock server"):
+- a local time that does not exist on a day (spring-forward gap) runs at the first instant after
+  the gap, e.g. 02:30 on New York's spring-forward day runs at 03:00 EDT;
+- a local time that occurs twice (fall-back fold) runs once, at its first occurrence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%S"
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One configured slot: its number, local wall time and label."""
+
+    slot_number: int
+    hour: int
+    minute: int
+    second: int
+    label: str = ""
+
+    @property
+    def wall_time(self) -> time:
+        return time(self.hour, self.minute, self.second)
+
+    @property
+    def scheduled_time(self) -> str:
+        """Local wall time as ``HH:MM:SS``."""
+        return f"{self.hour:02d}:{self.minute:02d}:{self.second:02d}"
+
+
+def to_iso(instant: datetime) -> str:
+    """The wire form of an instant: ISO 8601 UTC with milliseconds and ``Z``."""
+    utc = instant.astimezone(UTC)
+    return utc.strftime(ISO_FORMAT) + f".{utc.microsecond // 1000:03d}Z"
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse an ISO 8601 instant (``Z`` or an offset; naive means UTC) into an aware UTC datetime."""
+    value = datetime.fromisoformat(text.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def format_offset(zone: ZoneInfo, instant: datetime) -> str:
+    """The zone's UTC offset at ``instant`` as ``+HH:MM`` / ``-HH:MM``."""
+    offset = instant.astimezone(zone).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds() // 60)
+    sign = "+" if minutes >= 0 else "-"
+    minutes = abs(minutes)
+    return f"{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def today_in(zone: ZoneInfo, now: datetime) -> date:
+    """The calendar date in ``zone`` at instant ``now`` (never the UTC date)."""
+    return now.astimezone(zone).date()
+
+
+def _exists(local: datetime) -> bool:
+    """Whether an aware local datetime names a wall time that really occurs in its zone."""
+    round_trip = local.astimezone(UTC).astimezone(local.tzinfo)
+    return round_trip.replace(tzinfo=None) == local.replace(tzinfo=None)
+
+
+def local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
+    """The UTC instant of wall time ``wall`` on ``day`` in ``zone``.
+
+    A time inside a DST gap maps to the first instant after the gap; a time in a fold maps to its
+    first occurrence (``fold=0``).
+    """
+    local = datetime.combine(day, wall, tzinfo=zone).replace(fold=0)
+    if _exists(local):
+        return local.astimezone(UTC)
+    # Inside a gap: the transition lies between the two readings of the wall time.
+    low = local.replace(fold=1).astimezone(UTC)  # read with the offset after the gap
+    high = local.replace(fold=0).astimezone(UTC)  # read with the offset before the gap
+    if low > high:
+        low, high = high, low
+    before = low.astimezone(zone).utcoffset()
+    while high - low > timedelta(seconds=1):
+        middle = low + (high - low) / 2
+        if middle.astimezone(zone).utcoffset() == before:
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
+
+
+def day_end(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which ``day`` ends in ``zone`` (the next local midnight)."""
+    return local_to_utc(day + timedelta(days=1), time(0, 0, 0), zone)
+
+
+def slot_instant(day: date, slot: Slot, zone: ZoneInfo) -> datetime:
+    """When ``slot`` runs on ``day`` in ``zone``, as a UTC instant."""
+    return local_to_utc(day, slot.wall_time, zone)
+
+
+def next_occurrence(slot: Slot, zone: ZoneInfo, now: datetime) -> datetime:
+    """The slot's next occurrence strictly after ``now``."""
+    day = today_in(zone, now) - timedelta(days=1)
+    for _ in range(4):
+        instant = slot_instant(day, slot, zone)
+        if instant > now:
+            return instant
+        day += timedelta(days=1)
+    raise AssertionError("no occurrence within three days")  # pragma: no cover
+
+
+def next_executions(slots: list[Slot], zone: ZoneInfo, now: datetime) -> list[tuple[Slot, datetime]]:
+    """Each slot's next occurrence strictly after ``now``, sorted by time (then slot number)."""
+    pairs = [(slot, next_occurrence(slot, zone, now)) for slot in slots]
+    return sorted(pairs, key=lambda pair: (pair[1], pair[0].slot_number))
+
+
+def upcoming_executions(
+    slots: list[Slot], zone: ZoneInfo, now: datetime, count: int
+) -> list[tuple[Slot, datetime]]:
+    """The next ``count`` executions of the whole schedule after ``now``, in time order."""
+    found: list[tuple[Slot, datetime]] = []
+    day = today_in(zone, now)
+    while len(found) < count and slots:
+        for slot in sorted(slots, key=lambda s: s.wall_time):
+            instant = slot_instant(day, slot, zone)
+            if instant > now and all(instant != seen for _, seen in found):
+                found.append((slot, instant))
+        day += timedelta(days=1)
+    found.sort(key=lambda pair: (pair[1], pair[0].slot_number))
+    return found[:count]
+
+
+def validate_slots(number_of_slots: int, schedules: list[dict]) -> list[str]:
+    """Business rules the schema cannot express, one line per problem (BRIEF section 3)."""
+    problems: list[str] = []
+    if len(schedules) != number_of_slots:
+        problems.append(
+            f"numberOfSlots is {number_of_slots} but {len(schedules)} schedule(s) were given; "
+            "they must be equal"
+        )
+    numbers = [entry["slotNumber"] for entry in schedules]
+    repeated = sorted({n for n in numbers if numbers.count(n) > 1})
+    for number in repeated:
+        problems.append(f"slotNumber {number} is used more than once")
+    expected = list(range(1, len(schedules) + 1))
+    if not repeated and sorted(numbers) != expected:
+        problems.append(
+            f"slot numbers must be exactly 1..{len(schedules)}; got {sorted(numbers)}"
+        )
+    seen: dict[tuple[int, int, int], int] = {}
+    for entry in schedules:
+        key = (entry["hour"], entry["minute"], entry["second"])
+        if key in seen:
+            problems.append(
+                f"slots {seen[key]} and {entry['slotNumber']} are both at "
+                f"{key[0]:02d}:{key[1]:02d}:{key[2]:02d}; each slot needs its own time"
+            )
+        else:
+            seen[key] = entry["slotNumber"]
+    return problems
+
+
+def slots_from(schedules: list[dict]) -> list[Slot]:
+    """Slots from stored or request dicts, sorted by slot number."""
+    return sorted(
+        (
+            Slot(
+                slot_number=entry["slotNumber"],
+                hour=entry["hour"],
+                minute=entry["minute"],
+                second=entry["second"],
+                label=entry.get("label") or "",
+            )
+            for entry in schedules
+        ),
+        key=lambda slot: slot.slot_number,
+    )

@@ -1,0 +1,138 @@
+"""The one error envelope, and every exception -> response mapping, in one place.
+
+Every failure of every route (ours, Connexion's validation, Starlette's routing) leaves the server
+as BRIEF section 0's envelope, which carries both ``message`` and ``error.code``/``error.message``
+because the real client reads both.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+log = logging.getLogger("mock_server.errors")
+
+CODES_BY_STATUS = {
+    400: "VALIDATION_ERROR",
+    401: "UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+    500: "INTERNAL_ERROR",
+}
+
+UNAUTHORIZED_MESSAGE = "Authentication required: send a valid admin token (Authorization: Bearer <JWT>)"
+
+
+class ApiError(Exception):
+    """A failure the server answers on purpose, with a message a person can act on."""
+
+    def __init__(self, status: int, code: str, message: str, errors: Iterable[str] | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status  # read by Connexion when it picks among security errors
+        self.code = code
+        self.message = message
+        self.errors = list(errors) if errors is not None else None
+
+    @classmethod
+    def validation(cls, errors: Iterable[str], message: str = "Validation failed") -> ApiError:
+        return cls(400, "VALIDATION_ERROR", message, errors)
+
+
+def envelope(status: int, code: str, message: str, errors: list[str] | None = None) -> dict:
+    body: dict = {"success": False, "message": message, "error": {"code": code, "message": message}}
+    if errors is not None or status == 400:
+        body["errors"] = errors if errors is not None else [message]
+    return body
+
+
+def error_response(
+    status: int, code: str, message: str, errors: list[str] | None = None, headers: dict | None = None
+) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status,
+        mimetype="application/json",
+        content_type="application/json",
+        body=json.dumps(envelope(status, code, message, errors)),
+        headers=headers or {},
+    )
+
+
+def _problem_message(exc: ProblemException) -> str:
+    detail = exc.detail or exc.title or "Request failed"
+    if exc.status == 401:
+        return f"{UNAUTHORIZED_MESSAGE} ({detail})"
+    return str(detail)
+
+
+class PathMethods:
+    """Which methods the documents declare for a concrete path (for 405's ``Allow`` header)."""
+
+    def __init__(self, documents: Iterable[tuple[str, dict]]) -> None:
+        self._routes: list[tuple[re.Pattern[str], list[str]]] = []
+        for base, document in documents:
+            for template, item in document.get("paths", {}).items():
+                pattern = re.escape(base + template)
+                pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
+                methods = sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
+                self._routes.append((re.compile(f"^{pattern}/?$"), methods + ["OPTIONS"]))
+
+    def allowed(self, path: str) -> list[str]:
+        for pattern, methods in self._routes:
+            if pattern.match(path):
+                return methods
+        return []
+
+
+def install(app: AsyncApp, path_methods: PathMethods) -> None:
+    """Register every error handler on the app (before it starts)."""
+
+    def api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+        return error_response(exc.status_code, exc.code, exc.message, exc.errors)
+
+    def problem(_request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+        status = exc.status or 500
+        code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR")
+        message = _problem_message(exc)
+        errors = [message] if status == 400 else None
+        if status >= 500:
+            log.error("server error: %s", message)
+        return error_response(status, code, message, errors)
+
+    def http_error(request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+        status = exc.status_code
+        code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR" if status >= 500 else "VALIDATION_ERROR")
+        path = request.url.path
+        if status == 404:
+            message = f"Not found: no route for {request.method} {path}"
+            return error_response(404, code, message)
+        if status == 405:
+            allowed = path_methods.allowed(path)
+            message = f"Method {request.method} is not allowed on {path}; allowed: {', '.join(allowed)}"
+            return error_response(405, code, message, headers={"Allow": ", ".join(allowed)})
+        return error_response(status, code, str(exc.detail or "Request failed"))
+
+    def undecodable(_request: ConnexionRequest, exc: UnicodeDecodeError) -> ConnexionResponse:
+        return error_response(400, "INVALID_JSON", f"The request body is not valid UTF-8: {exc.reason}")
+
+    def unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "INTERNAL_ERROR", "Internal error in the mock server (this is a bug: please report it)")
+
+    app.add_error_handler(ApiError, api_error)
+    app.add_error_handler(ProblemException, problem)
+    app.add_error_handler(HTTPException, http_error)
+    app.add_error_handler(UnicodeDecodeError, undecodable)
+    app.add_error_handler(Exception, unexpected)
+
+
+ErrorHandler = Callable[[ConnexionRequest, Exception], ConnexionResponse]

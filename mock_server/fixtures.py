@@ -1,0 +1,39 @@
+"""Reads the YAML seed data of ``fixtures/`` into plain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    identities: list[dict]
+    timezones: dict[str, list[str]]
+    investors: list[dict]
+    stakes: list[dict]
+    pools: dict[str, dict]
+    schedule: dict | None
+    config: dict
+
+
+def _read(path: Path):
+    with path.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load(folder: Path) -> Fixtures:
+    stakes = _read(folder / "stakes.yaml")
+    schedule_path = folder / "schedule.yaml"
+    config_path = folder / "config.yaml"
+    return Fixtures(
+        identities=_read(folder / "identities.yaml"),
+        timezones=_read(folder / "timezones.yaml"),
+        investors=stakes["users"],
+        stakes=stakes["stakes"],
+        pools=stakes["pools"],
+        schedule=_read(schedule_path) if schedule_path.exists() else None,
+        config=_read(config_path) if config_path.exists() else {},
+    )

@@ -1,0 +1,31 @@
+"""Thin handlers, one module per tag; ``HANDLERS`` maps each operationId of both documents."""
+
+from __future__ import annotations
+
+from .. import control
+from . import declarations, schedule, session, status
+
+HANDLERS = {
+    # contract.yaml
+    "login": session.login,
+    "logout": session.logout,
+    "listTimezones": schedule.list_timezones,
+    "getDistributionSchedule": schedule.get_schedule,
+    "updateDistributionSchedule": schedule.update_schedule,
+    "toggleDistributionSchedule": schedule.toggle_schedule,
+    "getCronStatus": status.get_cron_status,
+    "getCronStatusUnderApiPrefix": status.get_cron_status,
+    "queueTodayDistribution": declarations.queue_today,
+    "getTodayDistributionStatus": declarations.get_today_status,
+    # control.yaml
+    "getClock": control.get_clock,
+    "setClock": control.set_clock,
+    "advanceClock": control.advance_clock,
+    "pauseClock": control.pause_clock,
+    "resumeClock": control.resume_clock,
+    "resetState": control.reset_state,
+    "mintToken": control.mint,
+    "currentTotp": control.current_totp,
+    "listFaults": control.list_faults,
+    "injectFault": control.inject_fault,
+}

@@ -1,0 +1,112 @@
+"""Today's daily declaration: queue it, read its per-slot status (BRIEF sections 6-7)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ..domain.distribution import exact, split_evenly, status_view, validate_queue
+from ..domain.schedule import Slot, day_end, slot_instant, slots_from, to_iso, today_in
+from ..domain.timezones import zone
+from ..errors import ApiError
+from ..services import Services, current
+from ..store import DuplicateKeyError
+from ..views import LEGACY_SCHEDULES, LEGACY_ZONE
+
+ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
+
+
+def schedule_zone(services: Services) -> str:
+    settings = services.store.settings()
+    return settings["timezone"] if settings else LEGACY_ZONE
+
+
+def today(services: Services) -> date:
+    """Today is the calendar date in the schedule's timezone, on the simulated clock."""
+    return today_in(zone(schedule_zone(services)), services.clock.now())
+
+
+def today_status(services: Services) -> dict:
+    services.runner.catch_up()
+    day = today(services).isoformat()
+    return status_view(services.store.day(day), services.store.slots_of(day), day)
+
+
+def plan_day(body: dict, settings: dict | None, day: date, now: datetime) -> tuple[dict, list[dict]]:
+    """The stored day and its slot snapshots: times fixed now, whatever the schedule does later."""
+    multi = bool(body.get("multiSlotEnabled"))
+    if multi:
+        zone_name = settings["timezone"]
+        ros_by_slot = {entry["slotNumber"]: exact(entry["rosPercentage"]) for entry in body["distributionSlots"]}
+        slots = slots_from(settings["schedules"])
+    else:
+        zone_name = LEGACY_ZONE
+        slots = slots_from(LEGACY_SCHEDULES)
+        ros_by_slot = {1: exact(body["rosPercentage"])}
+    tz = zone(zone_name)
+    premium = split_evenly(exact(body["premiumPoolAmount"]), len(slots))
+    performance = split_evenly(exact(body["performancePoolAmount"]), len(slots))
+    iso_day = day.isoformat()
+    ends = to_iso(day_end(day, tz))
+    slot_docs = [
+        _slot_doc(iso_day, slot, slot_instant(day, slot, tz), ros_by_slot[slot.slot_number], share_p, share_f, ends)
+        for slot, share_p, share_f in zip(slots, premium, performance, strict=True)
+    ]
+    day_doc = {
+        "date": iso_day,
+        "timezone": zone_name,
+        "multiSlotEnabled": multi,
+        "values": {
+            "rosPercentage": str(exact(body["rosPercentage"])),
+            "premiumPoolAmount": str(exact(body["premiumPoolAmount"])),
+            "performancePoolAmount": str(exact(body["performancePoolAmount"])),
+            "description": body.get("description") or "",
+        },
+        "createdAt": to_iso(now),
+    }
+    return day_doc, slot_docs
+
+
+def _slot_doc(day: str, slot: Slot, at: datetime, ros, premium, performance, ends: str) -> dict:
+    return {
+        "date": day,
+        "slotNumber": slot.slot_number,
+        "rosPercentage": str(ros),
+        "premiumPoolAmount": str(premium),
+        "performancePoolAmount": str(performance),
+        "scheduledFor": to_iso(at),
+        "scheduledTime": slot.scheduled_time,
+        "label": slot.label,
+        "status": "PENDING",
+        "executionDetails": None,
+        "dayEnd": ends,
+    }
+
+
+async def queue_today(body: dict, **_) -> tuple[dict, int]:
+    services = current()
+    settings = services.store.settings()
+    if body.get("multiSlotEnabled") and settings is None:
+        raise ApiError(404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue")
+    configured = [s["slotNumber"] for s in settings["schedules"]] if settings else []
+    problems = validate_queue(body, sorted(configured))
+    if problems:
+        raise ApiError.validation(problems)
+    services.runner.catch_up()
+    day = today(services)
+    if services.store.day(day.isoformat()) is not None:
+        raise ApiError(409, "CONFLICT", ALREADY_QUEUED)
+    day_doc, slot_docs = plan_day(body, settings, day, services.clock.now())
+    try:
+        services.store.insert_day(day_doc, slot_docs)
+    except DuplicateKeyError:
+        raise ApiError(409, "CONFLICT", ALREADY_QUEUED) from None
+    data = today_status(services)  # runs at once any slot whose time has already passed
+    return {
+        "success": True,
+        "message": f"Distribution queued successfully for {len(slot_docs)} slot(s)",
+        "data": data,
+    }, 201
+
+
+async def get_today_status(**_) -> tuple[dict, int]:
+    return {"success": True, "data": today_status(current())}, 200

@@ -1,0 +1,83 @@
+"""Timezones, the distribution schedule and its toggle (BRIEF sections 1-4)."""
+
+from __future__ import annotations
+
+from bson import ObjectId
+
+from ..domain.schedule import to_iso, validate_slots
+from ..errors import ApiError
+from ..services import Services, current
+from ..views import settings_view
+
+NO_SCHEDULE = "No distribution schedule configured"
+
+
+def _stored_settings(services: Services) -> dict:
+    settings = services.store.settings()
+    if settings is None:
+        raise ApiError(404, "NOT_FOUND", NO_SCHEDULE)
+    return settings
+
+
+async def list_timezones(**_) -> tuple[dict, int]:
+    services = current()
+    return {"success": True, "data": services.catalogue.listing(services.clock.now())}, 200
+
+
+async def get_schedule(**_) -> tuple[dict, int]:
+    services = current()
+    return {"success": True, "data": settings_view(_stored_settings(services), services.clock.now())}, 200
+
+
+async def update_schedule(body: dict, **_) -> tuple[dict, int]:
+    services = current()
+    problems = []
+    timezone = services.catalogue.resolve(body["timezone"])
+    if timezone is None:
+        problems.append(
+            f"timezone: '{body['timezone']}' is not a supported timezone; send an IANA name from "
+            "GET /api/v1/admin/cron-settings/timezones (e.g. Africa/Lagos) or its label"
+        )
+    problems += validate_slots(body["numberOfSlots"], body["schedules"])
+    if problems:
+        raise ApiError.validation(problems)
+    services.runner.catch_up()  # what was due under the old schedule has run before it changes
+    now = to_iso(services.clock.now())
+    existing = services.store.settings()
+    fields = {
+        "settingType": "daily_distribution",
+        "timezone": timezone,
+        "schedules": [
+            {
+                "slotNumber": entry["slotNumber"],
+                "hour": entry["hour"],
+                "minute": entry["minute"],
+                "second": entry["second"],
+                "label": entry.get("label") or "",
+            }
+            for entry in sorted(body["schedules"], key=lambda e: e["slotNumber"])
+        ],
+        "updatedAt": now,
+    }
+    if existing is None:
+        fields.update({"_id": str(ObjectId()), "isEnabled": True, "createdAt": now})
+    saved = services.store.save_settings(fields)
+    return {
+        "success": True,
+        "message": "Distribution schedule updated successfully. Cron jobs restarted.",
+        "data": settings_view(saved, services.clock.now()),
+    }, 200
+
+
+async def toggle_schedule(body: dict, **_) -> tuple[dict, int]:
+    services = current()
+    _stored_settings(services)
+    services.runner.catch_up()
+    enabled = bool(body["isEnabled"])
+    saved = services.store.save_settings({"isEnabled": enabled, "updatedAt": to_iso(services.clock.now())})
+    services.runner.catch_up()  # enabling again runs the slots already due today
+    return {
+        "success": True,
+        "message": f"Cron job {'enabled' if enabled else 'disabled'} successfully",
+        "data": settings_view(saved, services.clock.now()),
+    }, 200

@@ -1,0 +1,40 @@
+"""Sign-in and sign-out (BRIEF section 0)."""
+
+from __future__ import annotations
+
+from ..auth import check_totp, mint_token
+from ..errors import ApiError
+from ..services import current
+
+
+def _public_user(user: dict) -> dict:
+    return {
+        "_id": user["_id"],
+        "email": user["email"],
+        "username": user["username"],
+        "role": user["role"],
+        "twoFAEnabled": bool(user.get("twoFAEnabled")),
+        "isActive": True,
+        "emailVerified": True,
+    }
+
+
+async def login(body: dict, **_) -> tuple[dict, int]:
+    services = current()
+    user = services.store.user_by_identifier(body["identifier"])
+    if user is None or user.get("password") != body["password"]:
+        raise ApiError(401, "UNAUTHORIZED", "Invalid credentials: check the email or username and the password")
+    code = body.get("twoFACode")
+    verified = False
+    if user.get("twoFAEnabled") and code:
+        try:
+            check_totp(services, user, str(code))
+        except ApiError as refused:
+            raise ApiError(401, "UNAUTHORIZED", refused.message) from None
+        verified = True
+    token, _ = mint_token(services, user, verified=verified)
+    return {"success": True, "message": "Login successful", "data": {"user": _public_user(user), "token": token}}, 200
+
+
+async def logout(**_) -> tuple[dict, int]:
+    return {"success": True, "message": "Logged out successfully"}, 200

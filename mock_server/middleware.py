@@ -1,0 +1,93 @@
+"""ASGI middleware of our own: body buffering (malformed JSON first) and one log line per request."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from .errors import ApiError
+from .services import SCOPE_KEY, Services
+
+access_log = logging.getLogger("mock_server.access")
+
+
+def _content_type(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == b"content-type":
+            return value.decode("latin-1").split(";")[0].strip().lower()
+    return ""
+
+
+def is_json(content_type: str) -> bool:
+    return content_type == "" or content_type == "application/json" or content_type.endswith("+json")
+
+
+class BodyMiddleware:
+    """Reads the whole body once, answers 400 ``INVALID_JSON`` for JSON that does not parse (before
+    routing, as the deployed body parser did), hands the parsed body to the 2FA check and replays
+    the bytes for Connexion. Also puts this app's ``Services`` in the scope."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state: dict = {"services": self.services, "body": None}
+        scope.setdefault("extensions", {})[SCOPE_KEY] = state
+        chunks: list[bytes] = []
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunks.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                break
+        raw = b"".join(chunks)
+        if raw.strip() and is_json(_content_type(scope)):
+            try:
+                state["body"] = json.loads(raw)
+            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+                raise ApiError(400, "INVALID_JSON", f"The request body is not valid JSON: {exc}") from None
+
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": raw, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class AccessLogMiddleware:
+    """One line per request: method, path, status, latency."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_note(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_note)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)

@@ -1,0 +1,176 @@
+"""Executes due slots, exactly once, in order: the only place a slot runs or expires.
+
+Used by clock moves (control endpoints, tests), by requests that read or change distribution
+state (catch-up), and by the real-time ticker. Rules (BRIEF section 6):
+
+- a slot runs when the schedule is enabled, the clock has reached its ``scheduledFor``, it is
+  PENDING and its day has not ended; a slot already past due runs at once;
+- a slot still PENDING when its day ends becomes FAILED "Not executed: ..." (never paid a day late);
+- slots due at the same instant run in slot order; each runs PENDING -> EXECUTING -> COMPLETED,
+  or FAILED with an error (an injected fault).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime
+
+from .clock import Clock
+from .domain.distribution import SlotPayout, exact, slot_payout, wire
+from .domain.schedule import parse_iso, to_iso
+from .fixtures import Fixtures
+from .store import Store
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime
+    date: str
+    slot_number: int
+    kind: str  # "run" | "expire"
+
+
+def _empty_stats() -> dict:
+    return {
+        "rosStats": {"processedStakes": 0, "totalDistributed": 0.0},
+        "premiumPoolStats": {"usersReceived": 0, "totalDistributed": 0.0},
+        "performancePoolStats": {"usersReceived": 0, "totalDistributed": 0.0},
+    }
+
+
+def stats_of_ledger(entry: dict) -> dict:
+    """The wire stats of a stored ledger entry (used when a racing worker already paid)."""
+    totals: dict[str, list] = {"ros": [0, exact(0)], "premium": [0, exact(0)], "performance": [0, exact(0)]}
+    for payment in entry["payments"]:
+        totals[payment["kind"]][0] += 1
+        totals[payment["kind"]][1] += exact(payment["amount"])
+    return {
+        "rosStats": {"processedStakes": totals["ros"][0], "totalDistributed": wire(totals["ros"][1])},
+        "premiumPoolStats": {"usersReceived": totals["premium"][0], "totalDistributed": wire(totals["premium"][1])},
+        "performancePoolStats": {
+            "usersReceived": totals["performance"][0],
+            "totalDistributed": wire(totals["performance"][1]),
+        },
+    }
+
+
+class Runner:
+    def __init__(self, clock: Clock, store: Store, fixtures: Fixtures) -> None:
+        self.clock = clock
+        self.store = store
+        self.fixtures = fixtures
+        self._lock = threading.RLock()
+
+    # -- public ----------------------------------------------------------------------------------
+    def catch_up(self) -> list[dict]:
+        """Run whatever is due at the clock's current instant."""
+        with self._lock:
+            now = self.clock.now()
+            return self._process(now, now, move_clock=False)
+
+    def advance_to(self, target: datetime) -> list[dict]:
+        """Move the clock to ``target``, running everything due on the way at its own instant."""
+        with self._lock:
+            start = self.clock.now()
+            if target < start:
+                target = start
+            ran = self._process(start, target, move_clock=True)
+            self.clock.set(target)
+            return ran
+
+    def next_pending_instant(self) -> datetime | None:
+        pending = self.store.pending_slots()
+        return parse_iso(pending[0]["scheduledFor"]) if pending else None
+
+    # -- the loop --------------------------------------------------------------------------------
+    def _next_event(self, start: datetime, end: datetime) -> Event | None:
+        settings = self.store.settings()
+        enabled = bool(settings and settings.get("isEnabled"))
+        best: Event | None = None
+        for slot in self.store.pending_slots():
+            due = max(parse_iso(slot["scheduledFor"]), start)
+            day_end = parse_iso(slot["dayEnd"])
+            if enabled and due < day_end:
+                event = Event(due, slot["date"], slot["slotNumber"], "run")
+            else:
+                event = Event(max(day_end, start), slot["date"], slot["slotNumber"], "expire")
+            if event.at > end:
+                continue
+            if best is None or (event.at, event.date, event.slot_number) < (best.at, best.date, best.slot_number):
+                best = event
+        return best
+
+    def _process(self, start: datetime, end: datetime, *, move_clock: bool) -> list[dict]:
+        ran: list[dict] = []
+        enabled_when_started = self._enabled()
+        while (event := self._next_event(start, end)) is not None:
+            if move_clock and event.at > self.clock.now():
+                self.clock.set(event.at)
+            if event.kind == "run":
+                outcome = self._execute(event.date, event.slot_number, event.at)
+            else:
+                reason = (
+                    "the schedule was disabled until the day ended"
+                    if not enabled_when_started
+                    else "the day ended before the slot could run"
+                )
+                outcome = self._expire(event.date, event.slot_number, event.at, reason)
+            if outcome:
+                ran.append(outcome)
+        return ran
+
+    def _enabled(self) -> bool:
+        settings = self.store.settings()
+        return bool(settings and settings.get("isEnabled"))
+
+    # -- one slot --------------------------------------------------------------------------------
+    def _execute(self, date: str, slot_number: int, at: datetime) -> dict | None:
+        slot = self.store.claim_slot(date, slot_number)
+        if slot is None:
+            return None
+        started = time.perf_counter()
+        fault = self.store.take_fault(slot_number)
+        if fault is not None:
+            stats, status, error = _empty_stats(), "FAILED", fault
+        else:
+            payout = self._payout(slot)
+            if self.store.record_payout(date, slot_number, payout.payments):
+                stats = payout.stats()
+            else:  # another worker paid this (date, slot) already: report its ledger, pay nothing
+                stats = stats_of_ledger(self.store.payout(date, slot_number))
+            status, error = "COMPLETED", None
+        details = {
+            "executedAt": to_iso(at),
+            "executionTimeMs": int((time.perf_counter() - started) * 1000),
+            **stats,
+            "error": error,
+        }
+        self.store.finish_slot(date, slot_number, status, details)
+        return {"date": date, "slotNumber": slot_number, "status": status, "at": to_iso(at), "error": error}
+
+    def _expire(self, date: str, slot_number: int, at: datetime, reason: str) -> dict | None:
+        if self.store.claim_slot(date, slot_number) is None:
+            return None
+        error = f"Not executed: {reason}"
+        details = {"executedAt": to_iso(at), "executionTimeMs": 0, **_empty_stats(), "error": error}
+        self.store.finish_slot(date, slot_number, "FAILED", details)
+        return {"date": date, "slotNumber": slot_number, "status": "FAILED", "at": to_iso(at), "error": error}
+
+    def _payout(self, slot: dict) -> SlotPayout:
+        investors = self.store.investors_with_active_stakes()
+        pools = self.fixtures.pools
+
+        def qualifiers(pool: str) -> list[str]:
+            ranks = set(pools[pool]["ranks"])
+            return [doc["_id"] for doc in investors if doc.get("rank") in ranks]
+
+        return slot_payout(
+            self.store.active_stakes(),
+            exact(slot["rosPercentage"]),
+            exact(slot["premiumPoolAmount"]),
+            qualifiers("premium"),
+            exact(slot["performancePoolAmount"]),
+            qualifiers("performance"),
+        )

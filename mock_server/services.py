@@ -1,0 +1,68 @@
+"""The objects a request needs (settings, clock, store, catalogue, runner, operation rules).
+
+One ``Services`` per app; the body middleware puts it in the ASGI scope, so Connexion's security
+function and the handlers reach it without globals (tests build many apps in one process).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from connexion import request as current_request
+
+from .clock import Clock
+from .domain.timezones import Catalogue
+from .fixtures import Fixtures
+from .settings import Settings
+from .store import Store
+
+if TYPE_CHECKING:
+    from .runner import Runner
+
+SCOPE_KEY = "mock_server"
+
+
+@dataclass(frozen=True)
+class OperationRules:
+    """What an operation of the contract demands of its caller (``x-roles``, ``x-2fa``)."""
+
+    roles: frozenset[str]
+    two_factor: bool
+
+
+@dataclass
+class Services:
+    settings: Settings
+    clock: Clock
+    store: Store
+    fixtures: Fixtures
+    catalogue: Catalogue
+    runner: Runner
+    operations: dict[str, OperationRules]
+
+
+def services_of(scope: dict) -> Services:
+    return scope["extensions"][SCOPE_KEY]["services"]
+
+
+def current() -> Services:
+    """The services of the request being handled (for handlers)."""
+    return services_of(current_request.scope)
+
+
+def parsed_body(scope: dict):
+    """The JSON body the body middleware parsed (None when there was none or it was not JSON)."""
+    return scope["extensions"][SCOPE_KEY].get("body")
+
+
+def operation_rules(document: dict) -> dict[str, OperationRules]:
+    rules = {}
+    for item in document.get("paths", {}).values():
+        for method, operation in item.items():
+            if method in {"get", "put", "post", "patch", "delete"}:
+                rules[operation["operationId"]] = OperationRules(
+                    roles=frozenset(operation.get("x-roles", [])),
+                    two_factor=bool(operation.get("x-2fa", False)),
+                )
+    return rules

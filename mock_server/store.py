@@ -1,0 +1,192 @@
+"""The only module that knows MongoDB: collections, indexes, reads and writes.
+
+The same code runs on mongomock (embedded, the default) and on a real MongoDB (``--mongo-uri``).
+Instants are stored as the wire's ISO strings (fixed width, so they sort and compare as time does);
+money as decimal strings, so nothing is ever a binary float in storage.
+
+Exactly-once payment rests on two unique indexes declared here and enforced by both engines:
+``distribution_slots (date, slotNumber)`` (a slot is claimed PENDING -> EXECUTING atomically, once)
+and ``payouts (date, slotNumber)`` (one ledger entry per slot of a day, holding each active stake
+once: so a (stake, date, slot) can be paid at most once even if two workers race past the claim).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import mongomock
+import pymongo
+from pymongo import ASCENDING, ReturnDocument
+from pymongo.database import Database
+from pymongo.errors import DuplicateKeyError
+
+from .domain.distribution import Payment, Stake, exact
+from .fixtures import Fixtures
+
+__all__ = ["DuplicateKeyError", "Store"]
+
+INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
+    "users": [([("email", ASCENDING)], True), ([("username", ASCENDING)], True)],
+    "investors": [([("rank", ASCENDING)], False)],
+    "stakes": [([("isActive", ASCENDING)], False)],
+    "distributions": [([("date", ASCENDING)], True)],
+    "distribution_slots": [
+        ([("date", ASCENDING), ("slotNumber", ASCENDING)], True),
+        ([("status", ASCENDING), ("scheduledFor", ASCENDING)], False),
+    ],
+    "payouts": [([("date", ASCENDING), ("slotNumber", ASCENDING)], True)],
+    "faults": [([("slotNumber", ASCENDING)], False)],
+}
+
+
+def connect(mongo_uri: str | None, database: str) -> Database:
+    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=3000) if mongo_uri else mongomock.MongoClient()
+    return client[database]
+
+
+class Store:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    def reset(self, fixtures: Fixtures) -> None:
+        for name in (*INDEXES, "settings"):
+            self.db.drop_collection(name)
+        for name, indexes in INDEXES.items():
+            for keys, unique in indexes:
+                self.db[name].create_index(keys, unique=unique)
+        self.db.users.insert_many([dict(identity) for identity in fixtures.identities])
+        self.db.investors.insert_many([dict(investor) for investor in fixtures.investors])
+        self.db.stakes.insert_many([dict(stake) for stake in fixtures.stakes])
+        if fixtures.schedule is not None:
+            self.db.settings.insert_one(dict(fixtures.schedule))
+
+    # -- identities ------------------------------------------------------------------------------
+    def user_by_id(self, user_id: str) -> dict | None:
+        return self.db.users.find_one({"_id": user_id})
+
+    def user_by_identifier(self, identifier: str) -> dict | None:
+        text = identifier.strip()
+        return self.db.users.find_one(
+            {"$or": [{"email": text.lower()}, {"username": text}]}
+        )
+
+    def accept_totp_step(self, user_id: str, step: int) -> bool:
+        """Strict 2FA: record ``step`` as used; False when it (or a later one) was used before."""
+        updated = self.db.users.find_one_and_update(
+            {"_id": user_id, "$or": [{"lastTotpStep": {"$exists": False}}, {"lastTotpStep": {"$lt": step}}]},
+            {"$set": {"lastTotpStep": step}},
+        )
+        return updated is not None
+
+    # -- settings --------------------------------------------------------------------------------
+    def settings(self) -> dict | None:
+        return self.db.settings.find_one({"settingType": "daily_distribution"})
+
+    def save_settings(self, fields: dict) -> dict:
+        return self.db.settings.find_one_and_update(
+            {"settingType": "daily_distribution"},
+            {"$set": fields},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+        )
+
+    # -- stakes and pools ------------------------------------------------------------------------
+    def active_stakes(self) -> list[Stake]:
+        return [
+            Stake(doc["_id"], doc["userId"], exact(doc["amount"]))
+            for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
+        ]
+
+    def investors_with_active_stakes(self) -> list[dict]:
+        holders = set(self.db.stakes.distinct("userId", {"isActive": True}))
+        return [
+            doc
+            for doc in self.db.investors.find().sort("_id", ASCENDING)
+            if doc["_id"] in holders
+        ]
+
+    # -- distributions ---------------------------------------------------------------------------
+    def insert_day(self, day: dict, slots: list[dict]) -> None:
+        """Store a queued day; raises ``DuplicateKeyError`` when the date already has one."""
+        self.db.distributions.insert_one(day)
+        self.db.distribution_slots.insert_many(slots)
+
+    def day(self, date: str) -> dict | None:
+        return self.db.distributions.find_one({"date": date})
+
+    def slots_of(self, date: str) -> list[dict]:
+        return list(self.db.distribution_slots.find({"date": date}).sort("slotNumber", ASCENDING))
+
+    def pending_slots(self) -> list[dict]:
+        return list(
+            self.db.distribution_slots.find({"status": "PENDING"}).sort(
+                [("scheduledFor", ASCENDING), ("slotNumber", ASCENDING)]
+            )
+        )
+
+    def claim_slot(self, date: str, slot_number: int) -> dict | None:
+        """PENDING -> EXECUTING, atomically; None if someone else got there first."""
+        return self.db.distribution_slots.find_one_and_update(
+            {"date": date, "slotNumber": slot_number, "status": "PENDING"},
+            {"$set": {"status": "EXECUTING"}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    def finish_slot(self, date: str, slot_number: int, status: str, details: dict) -> None:
+        self.db.distribution_slots.update_one(
+            {"date": date, "slotNumber": slot_number},
+            {"$set": {"status": status, "executionDetails": details}},
+        )
+
+    def update_pending_slot(self, date: str, slot_number: int, fields: dict) -> bool:
+        result = self.db.distribution_slots.update_one(
+            {"date": date, "slotNumber": slot_number, "status": "PENDING"}, {"$set": fields}
+        )
+        return result.modified_count == 1 or result.matched_count == 1
+
+    def delete_pending_slots(self, date: str) -> int:
+        return self.db.distribution_slots.delete_many({"date": date, "status": "PENDING"}).deleted_count
+
+    def update_day(self, date: str, fields: dict) -> None:
+        self.db.distributions.update_one({"date": date}, {"$set": fields})
+
+    def delete_day(self, date: str) -> None:
+        self.db.distributions.delete_one({"date": date})
+
+    def record_payout(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
+        """The slot's ledger entry; False (and nothing written) if that slot of that day was paid."""
+        try:
+            self.db.payouts.insert_one(
+                {
+                    "date": date,
+                    "slotNumber": slot_number,
+                    "payments": [
+                        {"kind": p.kind, "beneficiary": p.beneficiary, "amount": str(p.amount)} for p in payments
+                    ],
+                }
+            )
+        except DuplicateKeyError:
+            return False
+        return True
+
+    def payout(self, date: str, slot_number: int) -> dict:
+        return self.db.payouts.find_one({"date": date, "slotNumber": slot_number})
+
+    def payouts(self, date: str | None = None) -> list[dict]:
+        query = {"date": date} if date else {}
+        return list(self.db.payouts.find(query, {"_id": False}).sort([("date", 1), ("slotNumber", 1)]))
+
+    # -- faults ----------------------------------------------------------------------------------
+    def add_fault(self, slot_number: int, times: int, error: str) -> None:
+        self.db.faults.insert_one({"slotNumber": slot_number, "times": times, "error": error})
+
+    def faults(self) -> list[dict]:
+        return list(self.db.faults.find({"times": {"$gt": 0}}, {"_id": False}))
+
+    def take_fault(self, slot_number: int) -> str | None:
+        """Use up one armed fault of this slot; its error message, or None when none is armed."""
+        fault = self.db.faults.find_one_and_update(
+            {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
+        )
+        return fault["error"] if fault else None

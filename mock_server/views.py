@@ -1,0 +1,76 @@
+"""Shapes of the schedule as the wire carries it (SETTINGS, the public cron status).
+
+Pure: stored documents and ``now`` in, dicts out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from .domain.schedule import format_offset, next_executions, slots_from, to_iso
+from .domain.timezones import label, zone
+
+LEGACY_ZONE = "Africa/Lagos"
+LEGACY_SCHEDULES = [{"slotNumber": 1, "hour": 15, "minute": 59, "second": 59, "label": "Daily Distribution"}]
+
+
+def next_execution_list(settings: dict, now: datetime) -> list[dict]:
+    if not settings.get("isEnabled"):
+        return []
+    return [
+        {"slotNumber": slot.slot_number, "scheduledFor": to_iso(at), "label": slot.label}
+        for slot, at in next_executions(slots_from(settings["schedules"]), zone(settings["timezone"]), now)
+    ]
+
+
+def settings_view(settings: dict, now: datetime) -> dict:
+    slots = slots_from(settings["schedules"])
+    return {
+        "_id": str(settings["_id"]),
+        "settingType": "daily_distribution",
+        "timezone": settings["timezone"],
+        "timezoneOffset": format_offset(zone(settings["timezone"]), now),
+        "numberOfSlots": len(slots),
+        "schedules": [
+            {"slotNumber": s.slot_number, "hour": s.hour, "minute": s.minute, "second": s.second, "label": s.label}
+            for s in slots
+        ],
+        "isEnabled": bool(settings["isEnabled"]),
+        "nextExecutions": next_execution_list(settings, now),
+        "createdAt": settings["createdAt"],
+        "updatedAt": settings["updatedAt"],
+    }
+
+
+def cron_status_view(settings: dict | None, now: datetime) -> dict:
+    """The public ``/cron-status`` (BRIEF section 5): nothing about amounts, admins or tokens."""
+    mode = "dynamic" if settings else "fixed"
+    effective = settings or {
+        "timezone": LEGACY_ZONE,
+        "schedules": LEGACY_SCHEDULES,
+        "isEnabled": True,
+        "updatedAt": to_iso(now),
+    }
+    slots = slots_from(effective["schedules"])
+    enabled = bool(effective["isEnabled"])
+    view = {
+        "status": "active" if enabled else "inactive",
+        "mode": mode,
+        "timezone": label(effective["timezone"], now),
+        "numberOfSlots": len(slots),
+        "isEnabled": enabled,
+        "schedules": [
+            {"slotNumber": s.slot_number, "scheduledTime": s.scheduled_time, "label": s.label} for s in slots
+        ],
+        "lastUpdate": effective["updatedAt"],
+        "message": (
+            f"Distribution cron is active with {len(slots)} slot(s)"
+            if enabled
+            else "Distribution cron is disabled: no slot will run until it is enabled"
+        ),
+    }
+    upcoming = next_execution_list(effective, now)
+    if upcoming:
+        first = upcoming[0]
+        view["nextExecution"] = {"slot": first["slotNumber"], "time": first["scheduledFor"], "label": first["label"]}
+    return view
