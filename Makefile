@@ -1,0 +1,41 @@
+# Two commands on a fresh machine: `make serve` starts the mock, `make test` passes the tests.
+# Each installs what it needs into .venv first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+ARGS   ?=
+BASE_URL ?=
+
+.PHONY: install serve test lint contract verify clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+serve: $(STAMP)
+	$(BIN)/novunt-mock serve $(ARGS)
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest --pyargs contract_tests
+	$(BIN)/python -m pytest --pyargs contract_tests --serve-mock
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/openapi-spec-validator openapi/contract.yaml openapi/control.yaml
+
+contract: $(STAMP)
+	$(BIN)/python -m pytest --pyargs contract_tests
+
+verify: $(STAMP)
+	@test -n "$(BASE_URL)" || { echo "usage: make verify BASE_URL=https://backend [ARGS='--allow-writes']"; exit 2; }
+	$(BIN)/python -m pytest --pyargs contract_tests --base-url "$(BASE_URL)" $(ARGS)
+
+clean:
+	rm -rf $(VENV) reports

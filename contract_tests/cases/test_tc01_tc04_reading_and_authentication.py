@@ -1,0 +1,166 @@
+"""TC01-TC04: the public status, timezones, the current schedule, authentication."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mock_server.domain.schedule import format_offset, next_executions, parse_iso, slots_from, to_iso
+
+from ..contract import expect, fail
+from ..helpers import (
+    ADMIN_ROUTES,
+    CRON_STATUS,
+    DOUBLY_INVALID,
+    SCHEDULE,
+    TIMEZONES,
+    cron_status,
+    local_wall,
+    now_of,
+    zone_of_label,
+)
+from ..target import forged_token
+
+REQUIRED_ZONES = {
+    "UTC", "Africa/Lagos", "Africa/Cairo", "Africa/Johannesburg", "Africa/Nairobi", "America/New_York",
+    "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Europe/London",
+    "Europe/Paris", "Europe/Berlin", "Asia/Dubai", "Asia/Kolkata", "Asia/Singapore", "Asia/Tokyo",
+    "Australia/Sydney", "Pacific/Auckland",
+}  # fmt: skip
+PRIVATE_WORDS = ("token", "password", "secret", "amount", "email", "totp")
+
+
+@pytest.mark.live_read
+def test_tc01_public_status_shape_and_next_execution(api):
+    rule = "BRIEF §5: /cron-status is public, unenveloped, and its nextExecution follows the schedule"
+    exchange = api.request("GET", CRON_STATUS)
+    found = expect(exchange, 200, rule)
+    if found["numberOfSlots"] != len(found["schedules"]):
+        fail(exchange, "numberOfSlots equal to the number of schedules", rule)
+    if found["isEnabled"] != (found["status"] == "active"):
+        fail(exchange, "status 'active' exactly when isEnabled", rule)
+    if not found["isEnabled"]:
+        if "nextExecution" in found:
+            fail(exchange, "no nextExecution while disabled", rule)
+        return
+    nxt = found.get("nextExecution")
+    if nxt is None:
+        fail(exchange, "a nextExecution while enabled", rule)
+    by_slot = {entry["slotNumber"]: entry for entry in found["schedules"]}
+    zone = zone_of_label(found["timezone"])
+    if nxt["slot"] not in by_slot:
+        fail(exchange, f"nextExecution.slot among the schedules' slots {sorted(by_slot)}", rule)
+    if parse_iso(nxt["time"]) <= now_of(api) and api.is_mock:
+        fail(exchange, "nextExecution.time strictly after now", rule)
+    wall = local_wall(nxt["time"], zone)
+    if wall != by_slot[nxt["slot"]]["scheduledTime"]:
+        fail(exchange, f"nextExecution.time at the slot's local time {by_slot[nxt['slot']]['scheduledTime']} in {zone}", rule)
+    lowered = exchange.text.lower()
+    leaked = [word for word in PRIVATE_WORDS if f'"{word}' in lowered]
+    if leaked:
+        fail(exchange, f"nothing private (found fields about {leaked})", rule)
+
+
+@pytest.mark.mock
+def test_tc01_public_status_also_under_api_prefix(api):
+    rule = "BRIEF §5: served at /cron-status and /api/v1/cron-status (the client's base URL may end in /api/v1)"
+    assert expect(api.request("GET", "/api/v1/cron-status"), 200, rule) == cron_status(api)
+
+
+@pytest.mark.live_read
+def test_tc02_timezones_list_grouping_and_offsets(api, admin):
+    rule = "BRIEF §1: 60+ zones with value/label/offset/region/name/displayName, grouped once each, offsets for now"
+    exchange = api.request("GET", TIMEZONES, headers=api.auth())
+    data = expect(exchange, 200, rule)["data"]
+    now = now_of(api)
+    names = [tz["value"] for tz in data["timezones"]]
+    if len(names) < 60 or data["total"] != len(names):
+        fail(exchange, f"at least 60 zones and total equal to their number (got {len(names)}, total {data['total']})", rule)
+    missing = REQUIRED_ZONES - set(names)
+    if missing:
+        fail(exchange, f"the zones the brief names, including {sorted(missing)}", rule)
+    grouped = [tz["value"] for group in data["grouped"] for tz in group["timezones"]]
+    if sorted(grouped) != sorted(names):
+        fail(exchange, "grouped covering every zone exactly once", rule)
+    for tz in data["timezones"]:
+        expected = format_offset(ZoneInfo(tz["value"]), now)
+        if tz["offset"] != expected or tz["label"] != f"{tz['value']} (UTC{expected})":
+            fail(exchange, f"{tz['value']} at offset {expected} now (label '{tz['value']} (UTC{expected})'), got {tz}", rule)
+        if tz["name"] != tz["value"] or tz["displayName"] != tz["label"]:
+            fail(exchange, f"name/displayName equal to value/label for {tz['value']}", rule)
+
+
+@pytest.mark.mock
+@pytest.mark.parametrize(
+    ("instant", "zone", "offset"),
+    [
+        ("2026-01-15T12:00:00.000Z", "America/New_York", "-05:00"),
+        ("2026-07-15T12:00:00.000Z", "America/New_York", "-04:00"),
+        ("2026-07-15T12:00:00.000Z", "Asia/Kolkata", "+05:30"),
+        ("2026-01-15T12:00:00.000Z", "Australia/Sydney", "+11:00"),
+    ],
+)
+def test_tc02_offsets_follow_dst(api, mock, instant, zone, offset):
+    mock.reset(instant)
+    exchange = api.request("GET", TIMEZONES, headers=api.auth())
+    data = expect(exchange, 200, "BRIEF §1")["data"]
+    entry = next(tz for tz in data["timezones"] if tz["value"] == zone)
+    if entry["offset"] != offset:
+        fail(exchange, f"{zone} at {offset} on {instant[:10]}", "BRIEF §1: the offset is computed for the current instant")
+
+
+@pytest.mark.live_read
+def test_tc03_current_schedule_and_next_executions(api, admin):
+    rule = "BRIEF §2: SETTINGS with slots sorted and each slot's next occurrence after now, in the schedule's zone"
+    exchange = api.request("GET", SCHEDULE, headers=api.auth())
+    data = expect(exchange, 200, rule)["data"]
+    now = now_of(api)
+    numbers = [entry["slotNumber"] for entry in data["schedules"]]
+    if numbers != list(range(1, len(numbers) + 1)) or data["numberOfSlots"] != len(numbers):
+        fail(exchange, "schedules sorted 1..N with numberOfSlots N", rule)
+    if not data["isEnabled"]:
+        if data["nextExecutions"]:
+            fail(exchange, "no nextExecutions while disabled", rule)
+        return
+    expected = [
+        (slot.slot_number, to_iso(at))
+        for slot, at in next_executions(slots_from(data["schedules"]), ZoneInfo(data["timezone"]), now)
+    ]
+    got = [(entry["slotNumber"], entry["scheduledFor"]) for entry in data["nextExecutions"]]
+    if got != expected and api.is_mock:
+        fail(exchange, f"nextExecutions {expected}", rule)
+    if not api.is_mock and sorted(n for n, _ in got) != sorted(n for n, _ in expected):
+        fail(exchange, f"one next execution per slot {sorted(n for n, _ in expected)}", rule)
+
+
+def _bad_tokens(api) -> dict[str, str]:
+    return {
+        "no token": "",
+        "a malformed token": "Bearer not-a-jwt",
+        "a token with a bad signature": f"Bearer {forged_token()}",
+        "an expired token": f"Bearer {api.expired_token()}",
+    }
+
+
+@pytest.mark.live_read
+@pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES, ids=[f"{m} {p.rsplit('/', 2)[-1]}" for m, p in ADMIN_ROUTES])
+def test_tc04_admin_routes_refuse_missing_or_bad_tokens(api, method, path):
+    rule = "BRIEF §0: no token, malformed, badly signed or expired -> 401 UNAUTHORIZED in the error envelope"
+    payload = DOUBLY_INVALID.get((method, path))
+    for _what, header in _bad_tokens(api).items():
+        headers = {"Authorization": header} if header else {}
+        exchange = api.request(method, path, headers=headers, json=payload)
+        expect(exchange, 401, rule, code="UNAUTHORIZED")
+
+
+@pytest.mark.live_read
+def test_tc04_public_status_needs_no_token(api):
+    expect(api.request("GET", CRON_STATUS, headers={"Authorization": "Bearer not-a-jwt"}), 200, "BRIEF §5: public")
+
+
+def test_tc04_now_is_not_the_wall_clock_in_the_mock(api):
+    """Guard for the suite itself: the in-process mock starts on its own clock, not the machine's."""
+    if api.is_mock:
+        assert api.control.now() < datetime.fromisoformat("2026-03-01T00:00:00+00:00")

@@ -1,0 +1,138 @@
+"""The contract document as the suite uses it: find the operation of a request, check a response
+against it, and say what broke in words a backend developer can act on."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+from connexion.json_schema import Draft4ResponseValidator, resolve_refs
+from jsonschema import Draft4Validator
+
+from mock_server.resources import CONTRACT
+
+SECRET_KEYS = {"twoFACode", "password", "token", "refreshToken"}
+METHODS = ("get", "put", "post", "patch", "delete")
+
+
+@cache
+def document() -> dict:
+    with CONTRACT.open(encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@cache
+def resolved() -> dict:
+    return resolve_refs(copy.deepcopy(document()))
+
+
+@cache
+def _templates() -> list[tuple[re.Pattern[str], str]]:
+    found = []
+    for template in document()["paths"]:
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        found.append((re.compile(f"^{pattern}$"), template))
+    return found
+
+
+def operation(method: str, path: str) -> dict | None:
+    """The resolved operation object for a concrete request, or None if the document has none."""
+    bare = path.split("?")[0]
+    for pattern, template in _templates():
+        if pattern.match(bare):
+            return resolved()["paths"][template].get(method.lower())
+    return None
+
+
+def redact(value):
+    """A copy of a request body with secrets masked (they never reach output or reports)."""
+    if isinstance(value, dict):
+        return {k: ("******" if k in SECRET_KEYS else redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def _short(text: str, limit: int = 700) -> str:
+    return text if len(text) <= limit else text[:limit] + f"... ({len(text)} chars)"
+
+
+@dataclass
+class Exchange:
+    """One request and its response, as the failure message tells them."""
+
+    method: str
+    path: str
+    sent: object
+    status: int
+    headers: dict
+    text: str
+
+    def json(self):
+        return json.loads(self.text)
+
+    @property
+    def body(self):
+        try:
+            return self.json()
+        except ValueError:
+            return None
+
+    def describe(self) -> str:
+        sent = "no body" if self.sent is None else _short(json.dumps(redact(self.sent)) if not isinstance(self.sent, str | bytes) else repr(self.sent))
+        return (
+            f"  sent:     {self.method} {self.path}  {sent}\n"
+            f"  got:      {self.status} {_short(self.text)}"
+        )
+
+
+class ContractViolation(AssertionError):
+    pass
+
+
+def fail(exchange: Exchange, expected: str, rule: str) -> None:
+    raise ContractViolation(f"\n{exchange.describe()}\n  expected: {expected}\n  rule:     {rule}")
+
+
+def schema_problems(exchange: Exchange) -> list[str]:
+    """Where the response body departs from the document's schema for its status (empty = conforms)."""
+    op = operation(exchange.method, exchange.path)
+    if op is None:
+        return []
+    response = op["responses"].get(str(exchange.status)) or op["responses"].get("default")
+    if response is None:
+        documented = ", ".join(sorted(op["responses"]))
+        return [f"status {exchange.status} is not documented for this operation (documented: {documented})"]
+    schema = (response.get("content") or {}).get("application/json", {}).get("schema")
+    if schema is None:
+        return []
+    body = exchange.body
+    if body is None:
+        return [f"the body is not JSON: {_short(exchange.text, 200)!r}"]
+    validator = Draft4ResponseValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    problems = []
+    for error in validator.iter_errors(body):
+        where = "/".join(str(p) for p in error.absolute_path) or "(root)"
+        problems.append(f"{where}: {error.message}")
+    return problems[:10]
+
+
+def expect(exchange: Exchange, status: int | tuple[int, ...], rule: str, *, code: str | None = None) -> dict | None:
+    """Assert the status (and error code), and the body against the document; return the body."""
+    allowed = (status,) if isinstance(status, int) else status
+    wanted = " or ".join(str(s) for s in allowed) + (f" with error.code {code}" if code else "")
+    if exchange.status not in allowed:
+        fail(exchange, wanted, rule)
+    body = exchange.body
+    if code is not None:
+        got = (body or {}).get("error", {}).get("code") if isinstance(body, dict) else None
+        if got != code:
+            fail(exchange, wanted + f" (error.code was {got!r})", rule)
+    problems = schema_problems(exchange)
+    if problems:
+        fail(exchange, "a body that conforms to openapi/contract.yaml; it does not:\n    - " + "\n    - ".join(problems), rule)
+    return body

@@ -1,0 +1,155 @@
+"""Paths, request bodies and small steps the cases share."""
+
+from __future__ import annotations
+
+import copy
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from mock_server.domain.schedule import parse_iso
+
+from .contract import expect
+from .target import Target
+
+TIMEZONES = "/api/v1/admin/cron-settings/timezones"
+SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
+TOGGLE = f"{SCHEDULE}/toggle"
+CRON_STATUS = "/cron-status"
+QUEUE = "/api/v1/admin/daily-declaration-returns/today/queue"
+STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
+LOGIN = "/api/v1/admin/login"
+
+ADMIN_ROUTES = [
+    ("GET", TIMEZONES),
+    ("GET", SCHEDULE),
+    ("PUT", SCHEDULE),
+    ("PATCH", TOGGLE),
+    ("POST", QUEUE),
+    ("GET", STATUS),
+]
+TWO_FA_ROUTES = [("PUT", SCHEDULE), ("PATCH", TOGGLE), ("POST", QUEUE)]
+
+THREE_SLOTS = {
+    "timezone": "Africa/Lagos",
+    "numberOfSlots": 3,
+    "schedules": [
+        {"slotNumber": 1, "hour": 9, "minute": 0, "second": 0, "label": "Morning"},
+        {"slotNumber": 2, "hour": 15, "minute": 0, "second": 0, "label": "Afternoon"},
+        {"slotNumber": 3, "hour": 21, "minute": 0, "second": 0, "label": "Evening"},
+    ],
+}
+MULTI_QUEUE = {
+    "multiSlotEnabled": True,
+    "distributionSlots": [
+        {"slotNumber": 1, "rosPercentage": 1.5},
+        {"slotNumber": 2, "rosPercentage": 2.0},
+        {"slotNumber": 3, "rosPercentage": 1.0},
+    ],
+    "rosPercentage": 4.5,
+    "premiumPoolAmount": 10000,
+    "performancePoolAmount": 5000,
+}
+LEGACY_QUEUE = {"rosPercentage": 2.5, "premiumPoolAmount": 10000, "performancePoolAmount": 5000}
+# Invalid on two counts, so that a backend that skips one check still cannot accept it.
+DOUBLY_INVALID = {
+    ("PUT", SCHEDULE): {"timezone": "", "numberOfSlots": 0, "schedules": []},
+    ("PATCH", TOGGLE): {"isEnabled": "maybe", "unexpected": []},
+    ("POST", QUEUE): {"rosPercentage": -1, "premiumPoolAmount": -5, "performancePoolAmount": "x"},
+}
+VALID_BODIES = {("PUT", SCHEDULE): THREE_SLOTS, ("PATCH", TOGGLE): {"isEnabled": False}, ("POST", QUEUE): MULTI_QUEUE}
+
+
+def body(template: dict, **changes) -> dict:
+    """A deep copy of a template body with top-level fields changed."""
+    copied = copy.deepcopy(template)
+    copied.update(changes)
+    return copied
+
+
+def slots(*times: tuple[int, int, int], timezone: str = "Africa/Lagos") -> dict:
+    """A schedule body with one slot per (hour, minute, second)."""
+    return {
+        "timezone": timezone,
+        "numberOfSlots": len(times),
+        "schedules": [
+            {"slotNumber": i, "hour": h, "minute": m, "second": s} for i, (h, m, s) in enumerate(times, start=1)
+        ],
+    }
+
+
+def multi_queue(*ros: float, premium: float = 10000, performance: float = 5000) -> dict:
+    return {
+        "multiSlotEnabled": True,
+        "distributionSlots": [{"slotNumber": i, "rosPercentage": r} for i, r in enumerate(ros, start=1)],
+        "rosPercentage": round(sum(ros), 4),
+        "premiumPoolAmount": premium,
+        "performancePoolAmount": performance,
+    }
+
+
+# -- steps ---------------------------------------------------------------------------------------
+def get_schedule(api: Target, rule: str = "BRIEF §2") -> dict:
+    return expect(api.request("GET", SCHEDULE, headers=api.auth()), 200, rule)["data"]
+
+
+def put_schedule(api: Target, schedule: dict, rule: str = "BRIEF §3") -> dict:
+    return expect(api.request("PUT", SCHEDULE, headers=api.auth(code=True), json=schedule), 200, rule)["data"]
+
+
+def toggle(api: Target, enabled: bool, rule: str = "BRIEF §4") -> dict:
+    return expect(api.request("PATCH", TOGGLE, headers=api.auth(code=True), json={"isEnabled": enabled}), 200, rule)[
+        "data"
+    ]
+
+
+def cron_status(api: Target, rule: str = "BRIEF §5") -> dict:
+    return expect(api.request("GET", CRON_STATUS), 200, rule)
+
+
+def queue(api: Target, payload: dict, rule: str = "BRIEF §6") -> dict:
+    return expect(api.request("POST", QUEUE, headers=api.auth(code=True), json=payload), 201, rule)["data"]
+
+
+def status(api: Target, rule: str = "BRIEF §7") -> dict:
+    return expect(api.request("GET", STATUS, headers=api.auth()), 200, rule)["data"]
+
+
+def expect_400(api: Target, method: str, path: str, payload, rule: str, *, mentions: str | None = None) -> list[str]:
+    """Send an invalid body with a valid code; expect 400 VALIDATION_ERROR whose errors mention ``mentions``."""
+    exchange = api.request(method, path, headers=api.auth(code=True), json=payload)
+    found = expect(exchange, 400, rule, code="VALIDATION_ERROR")
+    errors = found.get("errors") or []
+    if mentions is not None and not any(mentions.lower() in line.lower() for line in errors):
+        from .contract import fail
+
+        fail(exchange, f"an errors line that names {mentions!r}", rule)
+    return errors
+
+
+def local_wall(instant: str, zone: str) -> str:
+    return parse_iso(instant).astimezone(ZoneInfo(zone)).strftime("%H:%M:%S")
+
+
+def zone_of_label(label: str) -> str:
+    return label.split(" (")[0].strip()
+
+
+def now_of(api: Target) -> datetime:
+    """Now as the target sees it: the mock's clock, or this machine's clock for a live backend."""
+    if api.is_mock:
+        return api.control.now()
+    from datetime import UTC
+
+    return datetime.now(UTC)
+
+
+def settings_body(settings: dict) -> dict:
+    """A PUT body that stores exactly the given SETTINGS again."""
+    return {
+        "timezone": settings["timezone"],
+        "numberOfSlots": settings["numberOfSlots"],
+        "schedules": [
+            {k: entry[k] for k in ("slotNumber", "hour", "minute", "second", "label") if k in entry}
+            for entry in settings["schedules"]
+        ],
+    }

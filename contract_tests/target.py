@@ -1,0 +1,202 @@
+"""What the suite talks to: the in-process mock, the mock served over HTTP, or a live backend."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import jwt
+import pyotp
+
+from mock_server.domain.schedule import parse_iso, to_iso
+
+from .contract import Exchange
+
+START = "2026-02-12T07:00:00.000Z"  # 08:00 in Lagos, the morning of the seed's first day
+ADMIN = "admin@novunt.test"
+NO_2FA_ADMIN = "ops@novunt.test"
+NON_ADMIN = "support@novunt.test"
+
+
+class Target:
+    def __init__(
+        self,
+        client,
+        mode: str,
+        *,
+        token: str | None = None,
+        totp_secret: str | None = None,
+        non_admin_token: str | None = None,
+        allow_writes: bool = False,
+        allow_distribution: bool = False,
+    ) -> None:
+        self.client = client
+        self.mode = mode  # "in-process" | "served" | "live"
+        self._token = token
+        self._totp_secret = totp_secret
+        self._non_admin_token = non_admin_token
+        self.allow_writes = allow_writes
+        self.allow_distribution = allow_distribution
+        self.control = Control(self) if self.is_mock else None
+
+    @property
+    def is_mock(self) -> bool:
+        return self.mode != "live"
+
+    # -- requests --------------------------------------------------------------------------------
+    def request(self, method: str, path: str, *, headers=None, json=None, content=None, params=None) -> Exchange:
+        response = self.client.request(method, path, headers=headers, json=json, content=content, params=params)
+        sent = json if json is not None else content
+        return Exchange(method.upper(), path, sent, response.status_code, dict(response.headers), response.text)
+
+    # -- credentials -----------------------------------------------------------------------------
+    def admin_token(self) -> str | None:
+        if self.is_mock:
+            return self.control.token(ADMIN)
+        return self._token
+
+    def no_2fa_admin_token(self) -> str | None:
+        return self.control.token(NO_2FA_ADMIN) if self.is_mock else None
+
+    def non_admin_token(self) -> str | None:
+        return self.control.token(NON_ADMIN) if self.is_mock else self._non_admin_token
+
+    def code(self) -> str | None:
+        """A current TOTP code for the admin (judged on the mock's clock when it is the mock)."""
+        if self.is_mock:
+            return self.control.totp(ADMIN)
+        return pyotp.TOTP(self._totp_secret).now() if self._totp_secret else None
+
+    def can_sign_2fa(self) -> bool:
+        return self.is_mock or bool(self._totp_secret)
+
+    def auth(self, token: str | None = None, *, code: bool = False) -> dict:
+        headers = {"Authorization": f"Bearer {token or self.admin_token()}"}
+        if code:
+            value = self.code()
+            if value:
+                headers["X-2FA-Code"] = value
+        return headers
+
+    def expired_token(self) -> str:
+        """A token that expired a minute ago (signed by the mock; elsewhere a foreign signature)."""
+        if self.is_mock:
+            return self.control.token(ADMIN, expires_in=-60)
+        past = datetime.now(UTC) - timedelta(hours=1)
+        return forged_token(exp=past, key="expired-token-probe")
+
+    def close(self) -> None:
+        self.client.close()
+
+
+def forged_token(*, exp: datetime | None = None, key: str = "not-the-server-secret") -> str:
+    now = datetime.now(UTC)
+    payload = {
+        "id": "65c9f0a1b2c3d4e5f6a70001",
+        "email": ADMIN,
+        "role": "admin",
+        "twoFAEnabled": True,
+        "is2FAVerified": True,
+        "iat": int((now - timedelta(hours=2)).timestamp()),
+        "exp": int((exp or now + timedelta(hours=1)).timestamp()),
+    }
+    return jwt.encode(payload, key, algorithm="HS256")
+
+
+class Control:
+    """The mock's ``/__mock/`` routes, as the mock-only cases use them."""
+
+    def __init__(self, target: Target) -> None:
+        self.target = target
+
+    def _call(self, method: str, path: str, body: dict | None = None) -> dict:
+        exchange = self.target.request(method, f"/__mock{path}", json=body)
+        if exchange.status >= 300:
+            raise AssertionError(f"mock control call failed:\n{exchange.describe()}")
+        return exchange.json()
+
+    def reset(self, now: str = START, *, frozen: bool = True) -> None:
+        self._call("POST", "/reset", {"now": now, "frozen": frozen})
+
+    def now(self) -> datetime:
+        return parse_iso(self._call("GET", "/clock")["now"])
+
+    def advance(self, seconds: float | None = None, *, until: str | datetime | None = None, to: str | None = None) -> list[dict]:
+        body: dict = {}
+        if seconds is not None:
+            body["seconds"] = seconds
+        if until is not None:
+            body["until"] = until if isinstance(until, str) else to_iso(until)
+        if to is not None:
+            body["to"] = to
+        return self._call("POST", "/clock/advance", body)["ran"]
+
+    def token(self, identifier: str, expires_in: int | None = None) -> str:
+        body: dict = {"identifier": identifier}
+        if expires_in is not None:
+            body["expiresIn"] = expires_in
+        return self._call("POST", "/tokens", body)["token"]
+
+    def totp(self, identifier: str) -> str:
+        return self._call("GET", f"/totp/{identifier}")["code"]
+
+    def fault(self, slot_number: int, *, times: int = 1, error: str | None = None) -> None:
+        body: dict = {"slotNumber": slot_number, "times": times}
+        if error:
+            body["error"] = error
+        self._call("POST", "/faults", body)
+
+
+# -- building targets ------------------------------------------------------------------------------
+def in_process() -> httpx.Client:
+    from starlette.testclient import TestClient
+
+    from mock_server.app import create_app
+    from mock_server.clock import Clock
+    from mock_server.settings import Settings
+
+    app = create_app(Settings(validate_responses=True, frozen=True, log_requests=False), clock=Clock(parse_iso(START)))
+    return TestClient(app, raise_server_exceptions=False)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class ServedMock:
+    """The mock started the README's way (``novunt-mock serve``) in a child process."""
+
+    def __init__(self) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [
+            sys.executable, "-m", "mock_server", "serve", "--port", str(self.port), "--frozen",
+            "--start-time", START, "--quiet", "--validate-responses",
+        ]  # fmt: skip
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy())
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+                raise RuntimeError(f"the mock server exited at start:\n{output}")
+            try:
+                httpx.get(f"{self.url}/cron-status", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("the mock server did not answer within 60 s")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()

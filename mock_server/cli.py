@@ -1,0 +1,175 @@
+"""``novunt-mock``: serve the mock, move a running mock's clock, verify a backend against the contract."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from .domain.schedule import parse_iso
+from .resources import FIXTURES_DIR
+from .settings import Settings
+
+DEFAULT_URL = "http://127.0.0.1:5000"
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error and exit status 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_iso(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from None
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 < value < 65536:
+        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {value}")
+    return value
+
+
+def build_parser() -> Parser:
+    parser = Parser(prog="novunt-mock", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the mock server",
+        description="Start the mock server (default http://127.0.0.1:5000, the admin app's development default).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=5000, help="port to listen on (default 5000)")
+    serve.add_argument(
+        "--origin",
+        action="append",
+        dest="origins",
+        metavar="URL",
+        help="a CORS origin allowed with credentials (repeatable; default http://localhost:3000)",
+    )
+    serve.add_argument(
+        "--mongo-uri",
+        default=os.environ.get("MOCK_MONGO_URI"),
+        help="use this MongoDB instead of the embedded mongomock (env MOCK_MONGO_URI)",
+    )
+    serve.add_argument("--fixtures", type=Path, default=FIXTURES_DIR, help="folder of fixture YAML files")
+    serve.add_argument("--start-time", type=_instant, help="simulated start instant (default: now)")
+    serve.add_argument("--frozen", action="store_true", help="freeze the clock; it moves only via /__mock/clock")
+    serve.add_argument("--strict-2fa", action="store_true", help="refuse a 2FA code already used (replay protection)")
+    serve.add_argument("--require-2fa", action="store_true", help="admins without 2FA get 403 2FA_MANDATORY")
+    serve.add_argument(
+        "--validate-responses", action="store_true", help="check every response against the contract (slower)"
+    )
+    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+
+    clock = commands.add_parser("clock", help="read or move the clock of a running mock")
+    clock.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
+    moves = clock.add_mutually_exclusive_group()
+    moves.add_argument("--advance", type=float, metavar="SECONDS", help="move forwards by SECONDS")
+    moves.add_argument("--next-slot", action="store_true", help="move to the next slot and run it")
+    moves.add_argument("--until", type=_instant, metavar="ISO", help="move forwards to an instant")
+    moves.add_argument("--reset", action="store_true", help="reset the mock to its fixtures")
+
+    verify = commands.add_parser(
+        "verify",
+        help="run the contract suite against a backend",
+        description="Run the 27 contract cases (and the Schemathesis suite) against BASE_URL; read-only by default.",
+    )
+    verify.add_argument("base_url", nargs="?", help="the backend (default: an in-process mock)")
+    verify.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
+    verify.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
+    verify.add_argument("--allow-writes", action="store_true", help="allow schedule and toggle changes (restored)")
+    verify.add_argument("--allow-distribution", action="store_true", help="allow queueing real distributions")
+    verify.add_argument("--junitxml", help="write a JUnit XML report here")
+    verify.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
+    return parser
+
+
+def serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .app import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    if args.quiet:
+        logging.getLogger("mock_server.access").setLevel(logging.WARNING)
+    settings = Settings(
+        host=args.host,
+        port=args.port,
+        origins=tuple(args.origins or ("http://localhost:3000",)),
+        mongo_uri=args.mongo_uri,
+        fixtures_dir=args.fixtures,
+        start_time=args.start_time,
+        frozen=args.frozen,
+        strict_2fa=args.strict_2fa,
+        require_2fa=args.require_2fa,
+        validate_responses=args.validate_responses,
+        log_requests=not args.quiet,
+    )
+    app = create_app(settings)
+    clock = app.services.clock
+    print(
+        f"Mock server on http://{args.host}:{args.port}  (clock {clock.now().isoformat()}, "
+        f"{'frozen' if clock.frozen else 'real time'}; Swagger UI at /ui and /__mock/ui)",
+        flush=True,
+    )
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    return 0
+
+
+def clock(args: argparse.Namespace) -> int:
+    import httpx
+
+    base = args.url.rstrip("/") + "/__mock"
+    try:
+        if args.advance is not None:
+            response = httpx.post(f"{base}/clock/advance", json={"seconds": args.advance})
+        elif args.next_slot:
+            response = httpx.post(f"{base}/clock/advance", json={"to": "next-slot"})
+        elif args.until is not None:
+            response = httpx.post(f"{base}/clock/advance", json={"until": args.until.isoformat()})
+        elif args.reset:
+            response = httpx.post(f"{base}/reset", json={})
+        else:
+            response = httpx.get(f"{base}/clock")
+    except httpx.HTTPError as exc:
+        print(f"novunt-mock clock: cannot reach {args.url}: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(response.json(), indent=2))
+    return 0 if response.is_success else 1
+
+
+def verify(args: argparse.Namespace) -> int:
+    import pytest
+
+    argv = ["--pyargs", "contract_tests", "-p", "no:cacheprovider"]
+    if args.base_url:
+        argv += ["--base-url", args.base_url]
+    for flag, value in (("--token", args.token), ("--totp-secret", args.totp_secret), ("--junitxml", args.junitxml)):
+        if value:
+            argv += [flag, value]
+    if args.allow_writes:
+        argv.append("--allow-writes")
+    if args.allow_distribution:
+        argv.append("--allow-distribution")
+    if args.keyword:
+        argv += ["-k", args.keyword]
+    return int(pytest.main(argv))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return {"serve": serve, "clock": clock, "verify": verify}[args.command](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
