@@ -148,15 +148,29 @@ class Runner:
             "error": error,
         }
         self.store.finish_slot(date, slot_number, status, details)
-        return {"date": date, "slotNumber": slot_number, "status": status, "at": to_iso(at), "error": error}
+        return {
+            "date": date,
+            "slotNumber": slot_number,
+            "status": status,
+            "at": to_iso(at),
+            "error": error,
+            "transitions": ["PENDING", slot["status"], status],
+        }
 
     def _expire(self, date: str, slot_number: int, at: datetime, reason: str) -> dict | None:
-        if self.store.claim_slot(date, slot_number) is None:
+        if self.store.claim_slot(date, slot_number, "FAILED") is None:
             return None
         error = f"Not executed: {reason}"
         details = {"executedAt": to_iso(at), "executionTimeMs": 0, **_empty_stats(), "error": error}
         self.store.finish_slot(date, slot_number, "FAILED", details)
-        return {"date": date, "slotNumber": slot_number, "status": "FAILED", "at": to_iso(at), "error": error}
+        return {
+            "date": date,
+            "slotNumber": slot_number,
+            "status": "FAILED",
+            "at": to_iso(at),
+            "error": error,
+            "transitions": ["PENDING", "FAILED"],
+        }
 
     def _payout(self, slot: dict) -> SlotPayout:
         investors = self.store.investors_with_active_stakes()

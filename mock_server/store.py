@@ -125,11 +125,11 @@ class Store:
             )
         )
 
-    def claim_slot(self, date: str, slot_number: int) -> dict | None:
-        """PENDING -> EXECUTING, atomically; None if someone else got there first."""
+    def claim_slot(self, date: str, slot_number: int, to_status: str = "EXECUTING") -> dict | None:
+        """PENDING -> ``to_status``, atomically; None if someone else got there first."""
         return self.db.distribution_slots.find_one_and_update(
             {"date": date, "slotNumber": slot_number, "status": "PENDING"},
-            {"$set": {"status": "EXECUTING"}},
+            {"$set": {"status": to_status}},
             return_document=ReturnDocument.AFTER,
         )
 

@@ -12,8 +12,13 @@ from collections.abc import Iterable
 from connexion.datastructures import MediaTypeDict
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
 from jsonschema.exceptions import ValidationError
+from starlette.datastructures import Headers
+from starlette.types import Receive, Scope
 
+from .domain.distribution import validate_queue
+from .domain.schedule import validate_slots
 from .errors import ApiError
+from .services import Services, services_of
 
 TOP_LEVEL_BRANCH_SIGNALS = ("enum", "required")
 
@@ -51,13 +56,50 @@ def explain(errors: Iterable[ValidationError]) -> list[str]:
     return list(dict.fromkeys(lines))
 
 
+def schedule_update_rules(body: dict, services: Services) -> list[str]:
+    """``x-rules: schedule-update``: the timezone is a listed zone; the slots' own rules."""
+    problems = []
+    timezone = body.get("timezone")
+    if isinstance(timezone, str) and timezone.strip() and services.catalogue.resolve(timezone) is None:
+        problems.append(
+            f"timezone: '{timezone}' is not a supported timezone; send an IANA name from "
+            "GET /api/v1/admin/cron-settings/timezones (e.g. Africa/Lagos) or its label"
+        )
+    return problems + validate_slots(body.get("numberOfSlots"), body.get("schedules"))
+
+
+def queue_rules(body: dict, services: Services) -> list[str]:
+    """``x-rules: queue``: decimals, and a multi-slot body names exactly the configured slots."""
+    settings = services.store.settings()
+    configured = sorted(s["slotNumber"] for s in settings["schedules"]) if settings else []
+    return validate_queue(body, configured)
+
+
+RULES = {"schedule-update": schedule_update_rules, "queue": queue_rules}
+EMPTY_BODY = "The request body must not be empty: send a JSON object"
+
+
 class CollectingJSONBodyValidator(JSONRequestBodyValidator):
+    """Every schema problem, then the operation's business rules (named by the schema's
+    ``x-rules``), in one 400 listing them all."""
+
+    _scope: Scope
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope):
+        self._scope = scope
+        if self._required and not int(Headers(scope=scope).get("content-length", 0)):
+            raise ApiError.validation([EMPTY_BODY])
+        return await super().wrap_receive(receive, scope=scope)
+
     def _validate(self, body):
         if body is None:
             if self._nullable:
                 return None
-            raise ApiError.validation(["The request body must not be empty: send a JSON object"])
+            raise ApiError.validation([EMPTY_BODY])
         problems = explain(self._validator.iter_errors(body))
+        rules = RULES.get(self._schema.get("x-rules", ""))
+        if rules is not None and isinstance(body, dict):
+            problems += rules(body, services_of(self._scope))
         if problems:
             raise ApiError.validation(problems)
         return None

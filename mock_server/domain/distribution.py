@@ -44,22 +44,29 @@ def places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     """Rules of BRIEF section 6 the schema cannot express, one line per problem.
 
-    ``configured`` is the list of slot numbers of the current schedule.
+    ``configured`` is the list of slot numbers of the current schedule. Defensive: it may see a
+    body that also fails the schema, and then judges only what it can.
     """
     problems: list[str] = []
-    percent_fields = [("rosPercentage", body["rosPercentage"])]
-    slots = body.get("distributionSlots") or []
+    slots = body.get("distributionSlots")
+    slots = slots if isinstance(slots, list) and all(isinstance(e, dict) for e in slots) else []
+    percent_fields = [("rosPercentage", body.get("rosPercentage"))]
     percent_fields += [
-        (f"distributionSlots[{i}].rosPercentage", entry["rosPercentage"])
-        for i, entry in enumerate(slots)
+        (f"distributionSlots[{i}].rosPercentage", entry.get("rosPercentage")) for i, entry in enumerate(slots)
     ]
     for field, value in percent_fields:
-        if places(exact(value)) > PERCENT_PLACES:
+        if _is_number(value) and places(exact(value)) > PERCENT_PLACES:
             problems.append(f"{field}: {value} has more than {PERCENT_PLACES} decimal places")
-    if not body.get("multiSlotEnabled"):
+    if body.get("multiSlotEnabled") is not True or not slots:
+        return problems
+    if not all(isinstance(e.get("slotNumber"), int) and _is_number(e.get("rosPercentage")) for e in slots):
         return problems
 
     numbers = [entry["slotNumber"] for entry in slots]
@@ -73,6 +80,8 @@ def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     for number in sorted(set(configured) - set(numbers)):
         problems.append(f"distributionSlots: configured slot {number} is missing")
     total = sum((exact(entry["rosPercentage"]) for entry in slots), Decimal(0))
+    if not _is_number(body.get("rosPercentage")):
+        return problems
     given = exact(body["rosPercentage"])
     if given.quantize(Decimal("0.0001")) != total.quantize(Decimal("0.0001")):
         problems.append(

@@ -138,14 +138,26 @@ def upcoming_executions(
     return found[:count]
 
 
-def validate_slots(number_of_slots: int, schedules: list[dict]) -> list[str]:
-    """Business rules the schema cannot express, one line per problem (BRIEF section 3)."""
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def validate_slots(number_of_slots, schedules) -> list[str]:
+    """Business rules the schema cannot express, one line per problem (BRIEF section 3).
+
+    Defensive: it may see a body that also fails the schema, and then judges only what it can.
+    """
     problems: list[str] = []
+    if not _is_int(number_of_slots) or not isinstance(schedules, list):
+        return problems
     if len(schedules) != number_of_slots:
         problems.append(
             f"numberOfSlots is {number_of_slots} but {len(schedules)} schedule(s) were given; "
             "they must be equal"
         )
+    fields = ("slotNumber", "hour", "minute", "second")
+    if not all(isinstance(e, dict) and all(_is_int(e.get(f)) for f in fields) for e in schedules):
+        return problems
     numbers = [entry["slotNumber"] for entry in schedules]
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     for number in repeated:

@@ -1,0 +1,190 @@
+"""TC08-TC14: updating the schedule, its validation, malformed requests, the toggle."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..contract import expect, fail
+from ..helpers import (
+    CRON_STATUS,
+    SCHEDULE,
+    THREE_SLOTS,
+    body,
+    cron_status,
+    expect_400,
+    get_schedule,
+    local_wall,
+    put_schedule,
+    slots,
+    toggle,
+)
+
+WRITE = [pytest.mark.mock, pytest.mark.live_write]
+
+
+@pytest.mark.live_write
+def test_tc08_update_takes_effect_at_once(api, restore_schedule):
+    rule = "BRIEF §3: PUT stores the schedule and 'restarts the cron': the next GET and /cron-status show it"
+    saved = put_schedule(api, THREE_SLOTS)
+    assert [(s["slotNumber"], s["hour"], s["minute"], s["second"]) for s in saved["schedules"]] == [
+        (1, 9, 0, 0), (2, 15, 0, 0), (3, 21, 0, 0)
+    ], f"{rule}: the response's schedules are not what was sent"  # fmt: skip
+    read = get_schedule(api)
+    assert read["schedules"] == saved["schedules"] and read["timezone"] == "Africa/Lagos", rule
+    public = cron_status(api)
+    assert public["numberOfSlots"] == 3, rule
+    assert [s["scheduledTime"] for s in public["schedules"]] == ["09:00:00", "15:00:00", "21:00:00"], rule
+    if public["isEnabled"]:
+        nxt = public["nextExecution"]
+        assert local_wall(nxt["time"], "Africa/Lagos") in {"09:00:00", "15:00:00", "21:00:00"}, rule
+        assert read["nextExecutions"][0]["scheduledFor"] == nxt["time"], rule
+
+
+@pytest.mark.live_write
+@pytest.mark.parametrize("given", ["Africa/Lagos", "Africa/Lagos (UTC+01:00)"])
+def test_tc09_timezone_as_name_or_label_stores_the_name(api, restore_schedule, given):
+    saved = put_schedule(api, body(THREE_SLOTS, timezone=given), "BRIEF §3: the timezone may be its IANA name or its label")
+    assert saved["timezone"] == "Africa/Lagos", "BRIEF §3: the stored value is the IANA name"
+    assert get_schedule(api)["timezone"] == "Africa/Lagos"
+
+
+@pytest.mark.live_read
+@pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", ""])
+def test_tc09_unknown_or_empty_timezone_refused(signer, zone):
+    # Invalid twice (the zone and numberOfSlots 0), so it cannot be accepted by a backend that skips one check.
+    expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone, numberOfSlots=0), "BRIEF §3", mentions="timezone")
+    if zone:
+        expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone), "BRIEF §3", mentions="timezone")
+
+
+@pytest.mark.parametrize("count", [1, 10])
+@pytest.mark.mock
+@pytest.mark.live_write
+def test_tc10_one_and_ten_slots_accepted(api, restore_schedule, count):
+    times = [(h, 30, 0) for h in range(count)]
+    saved = put_schedule(api, slots(*times), "BRIEF §3: numberOfSlots 1-10")
+    assert saved["numberOfSlots"] == count and len(saved["schedules"]) == count
+
+
+@pytest.mark.mock
+@pytest.mark.live_write
+@pytest.mark.parametrize(
+    ("payload", "mentions"),
+    [
+        (body(slots((9, 0, 0)), numberOfSlots=0, schedules=[]), "numberOfSlots"),
+        (slots(*[(h, 0, 0) for h in range(11)]), "numberOfSlots"),
+        (body(slots((9, 0, 0), (10, 0, 0)), numberOfSlots=3), "numberOfSlots"),
+        (body(slots((9, 0, 0), (10, 0, 0)), numberOfSlots=1), "numberOfSlots"),
+    ],
+    ids=["zero", "eleven", "count-above-schedules", "count-below-schedules"],
+)
+def test_tc10_slot_count_rules(api, restore_schedule, payload, mentions):
+    expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §3: numberOfSlots 1-10 and equal to the schedules", mentions=mentions)
+
+
+@pytest.mark.mock
+@pytest.mark.live_write
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("hour", 24), ("minute", 60), ("second", 60), ("hour", -1), ("minute", -5),
+        ("hour", 9.5), ("second", 0.5), ("hour", "9"), ("minute", None),
+    ],
+)  # fmt: skip
+def test_tc11_bad_time_fields(api, restore_schedule, field, value):
+    payload = slots((9, 0, 0), (15, 0, 0))
+    payload["schedules"][1][field] = value
+    errors = expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §3: hour 0-23, minute/second 0-59, integers", mentions=field)
+    assert any("schedules[1]" in line for line in errors), f"an errors line names schedules[1].{field}: {errors}"
+
+
+@pytest.mark.mock
+def test_tc11_each_bad_field_gets_its_own_line(api):
+    payload = slots((9, 0, 0), (15, 0, 0))
+    payload["schedules"][0].update(hour=24, minute=60)
+    payload["schedules"][1]["second"] = "x"
+    errors = expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §0: errors lists every problem, one line each")
+    for name in ("schedules[0].hour", "schedules[0].minute", "schedules[1].second"):
+        assert any(name in line for line in errors), f"no errors line names {name}: {errors}"
+
+
+@pytest.mark.mock
+@pytest.mark.live_write
+@pytest.mark.parametrize(
+    ("schedules", "mentions"),
+    [
+        ([(1, 9, 0, 0), (2, 9, 0, 0)], "09:00:00"),
+        ([(1, 9, 0, 0), (1, 10, 0, 0)], "more than once"),
+        ([(1, 9, 0, 0), (3, 10, 0, 0)], "1..2"),
+        ([(2, 9, 0, 0), (3, 10, 0, 0)], "1..2"),
+    ],
+    ids=["same-time", "repeated-number", "gap-in-numbers", "not-starting-at-1"],
+)
+def test_tc12_duplicates_and_numbering(api, restore_schedule, schedules, mentions):
+    payload = {
+        "timezone": "Africa/Lagos",
+        "numberOfSlots": len(schedules),
+        "schedules": [{"slotNumber": n, "hour": h, "minute": m, "second": s} for n, h, m, s in schedules],
+    }
+    expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §3: slot numbers 1..N, no duplicates, no two slots at one time", mentions=mentions)
+
+
+MISSING = {
+    "missing-timezone": ({"numberOfSlots": 0, "schedules": []}, "timezone"),
+    "missing-schedules": ({"timezone": "Africa/Lagos", "numberOfSlots": 11}, "schedules"),
+    "empty-object": ({}, "timezone"),
+}
+
+
+@pytest.mark.live_read
+@pytest.mark.parametrize("case", list(MISSING))
+def test_tc13_missing_fields(signer, case):
+    payload, mentions = MISSING[case]
+    expect_400(signer, "PUT", SCHEDULE, payload, "BRIEF §0: schema errors -> 400 VALIDATION_ERROR", mentions=mentions)
+
+
+@pytest.mark.live_read
+def test_tc13_empty_body(signer):
+    exchange = signer.request("PUT", SCHEDULE, headers={**signer.auth(code=True), "Content-Type": "application/json"})
+    expect(exchange, 400, "BRIEF §0: an empty body -> 400 with the envelope", code="VALIDATION_ERROR")
+
+
+@pytest.mark.live_read
+def test_tc13_body_that_is_not_json(signer):
+    headers = {**signer.auth(code=True), "Content-Type": "application/json"}
+    exchange = signer.request("PUT", SCHEDULE, headers=headers, content=b'{"timezone": "Africa/Lagos",')
+    expect(exchange, 400, "BRIEF §0: a body that does not parse -> 400 INVALID_JSON", code="INVALID_JSON")
+
+
+@pytest.mark.live_read
+def test_tc13_wrong_content_type(signer):
+    headers = {**signer.auth(code=True), "Content-Type": "text/plain"}
+    exchange = signer.request("PUT", SCHEDULE, headers=headers, content=b"timezone=Africa/Lagos&numberOfSlots=0")
+    allowed = 415 if signer.is_mock else (415, 400)
+    expect(exchange, allowed, "BRIEF §0: a non-JSON content type -> 415 (a live backend may answer 400)")
+
+
+@pytest.mark.live_read
+def test_tc13_unknown_path_and_wrong_method(api, admin):
+    headers = api.auth()
+    expect(api.request("GET", "/api/v1/admin/cron-settings/no-such-thing", headers=headers), 404, "BRIEF §0: unknown path -> 404", code="NOT_FOUND")
+    expect(api.request("GET", "/no-such-root-path"), 404, "BRIEF §0: unknown path -> 404", code="NOT_FOUND")
+    exchange = api.request("DELETE", CRON_STATUS)
+    expect(exchange, 405, "BRIEF §0: known path, wrong method -> 405", code="METHOD_NOT_ALLOWED")
+    if "GET" not in exchange.headers.get("allow", ""):
+        fail(exchange, "an Allow header naming GET", "RFC 9110 §15.5.6: a 405 lists the allowed methods")
+    expect(api.request("POST", SCHEDULE, headers=headers, json={}), 405, "BRIEF §0: known path, wrong method -> 405", code="METHOD_NOT_ALLOWED")
+
+
+@pytest.mark.live_write
+def test_tc14_toggle_off_and_on(api, restore_schedule):
+    rule = "BRIEF §4/§5: disabled -> isEnabled false, /cron-status inactive with no next execution, nextExecutions []"
+    off = toggle(api, False)
+    assert off["isEnabled"] is False and off["nextExecutions"] == [], rule
+    public = cron_status(api)
+    assert public["status"] == "inactive" and public["isEnabled"] is False and "nextExecution" not in public, rule
+    assert get_schedule(api)["nextExecutions"] == [], rule
+    on = toggle(api, True)
+    assert on["isEnabled"] is True and len(on["nextExecutions"]) == on["numberOfSlots"], rule
+    public = cron_status(api)
+    assert public["status"] == "active" and "nextExecution" in public, rule

@@ -1,0 +1,158 @@
+"""TC15-TC20: queueing today's distribution, its validation, one queue a day."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from mock_server.domain.schedule import Slot, slot_instant, to_iso, today_in
+
+from ..contract import expect
+from ..helpers import (
+    LEGACY_QUEUE,
+    MULTI_QUEUE,
+    QUEUE,
+    THREE_SLOTS,
+    body,
+    expect_400,
+    multi_queue,
+    now_of,
+    put_schedule,
+    queue,
+    status,
+)
+
+LAGOS = ZoneInfo("Africa/Lagos")
+
+
+def _queue_or_skip(api, payload, rule):
+    exchange = api.request("POST", QUEUE, headers=api.auth(code=True), json=payload)
+    if exchange.status == 409 and not api.is_mock:
+        pytest.skip("today is already queued on this backend")
+    return expect(exchange, 201, rule)["data"]
+
+
+@pytest.mark.live_distribution
+def test_tc15_legacy_single_slot_queue(api, restore_schedule):
+    rule = "BRIEF §6: the legacy body runs once today at 15:59:59 Africa/Lagos"
+    data = _queue_or_skip(api, LEGACY_QUEUE, rule)
+    read = status(api)
+    assert read["multiSlotEnabled"] is False and len(read["distributionSlots"]) == 1, rule
+    slot = read["distributionSlots"][0]
+    today = date.fromisoformat(read["today"])
+    assert slot["slotNumber"] == 1 and slot["scheduledTime"] == "15:59:59", rule
+    assert slot["scheduledFor"] == to_iso(slot_instant(today, Slot(1, 15, 59, 59), LAGOS)), rule
+    if api.is_mock:
+        assert data["status"] == read["status"] == "PENDING" and slot["status"] == "PENDING", rule
+        assert read["values"] == {"rosPercentage": 2.5, "premiumPoolAmount": 10000, "performancePoolAmount": 5000, "description": ""}
+
+
+@pytest.mark.live_distribution
+def test_tc16_multi_slot_queue(api, restore_schedule):
+    rule = "BRIEF §6/§7: three PENDING slots whose scheduledFor are the schedule's times today in its zone"
+    put_schedule(api, THREE_SLOTS)
+    data = _queue_or_skip(api, MULTI_QUEUE, rule)
+    today = date.fromisoformat(data["today"])
+    assert today == today_in(LAGOS, now_of(api)), "BRIEF §0: today is the date in the schedule's zone"
+    slots = data["distributionSlots"]
+    assert [s["slotNumber"] for s in slots] == [1, 2, 3] and data["multiSlotEnabled"] is True, rule
+    assert [s["rosPercentage"] for s in slots] == [1.5, 2.0, 1.0], rule
+    for s, (h, m) in zip(slots, [(9, 0), (15, 0), (21, 0)], strict=True):
+        assert s["scheduledFor"] == to_iso(slot_instant(today, Slot(s["slotNumber"], h, m, 0), LAGOS)), rule
+        assert s["scheduledTime"] == f"{h:02d}:{m:02d}:00", rule
+    if api.is_mock:
+        assert [s["status"] for s in slots] == ["PENDING"] * 3 and data["status"] == "PENDING", rule
+        assert data["scheduledFor"] == slots[0]["scheduledFor"], "BRIEF §7: scheduledFor is the earliest PENDING slot's"
+    assert status(api) == data, "the status read back differs from the queue's answer"
+
+
+@pytest.mark.mock
+@pytest.mark.parametrize(
+    ("slot_ros", "total", "mentions"),
+    [
+        ((-0.5, 2.0, 1.0), 2.5, "distributionSlots[0].rosPercentage"),
+        ((1.5, 100.5, 1.0), 103.0, "distributionSlots[1].rosPercentage"),
+        ((1.5, "2", 1.0), 4.5, "distributionSlots[1].rosPercentage"),
+        ((1.5, 2.0, 1.0), 5.0, "sum"),
+        ((1.5, 2.00001, 1.0), 4.50001, "decimal places"),
+    ],
+    ids=["below-zero", "above-100", "not-a-number", "total-not-sum", "five-decimals"],
+)
+def test_tc17_ros_values_refused(api, slot_ros, total, mentions):
+    put_schedule(api, THREE_SLOTS)
+    payload = body(MULTI_QUEUE, rosPercentage=total)
+    for entry, ros in zip(payload["distributionSlots"], slot_ros, strict=True):
+        entry["rosPercentage"] = ros
+    expect_400(api, "POST", QUEUE, payload, "BRIEF §6: each slot's ROS 0-100, total = sum", mentions=mentions)
+    assert status(api)["status"] == "EMPTY"
+
+
+@pytest.mark.mock
+@pytest.mark.parametrize(
+    "ros", [(2.5, 0, 1.25), (0, 0, 0), (60, 50, 0.0001)], ids=["decimals", "all-zero", "total-above-100"]
+)
+def test_tc17_ros_values_accepted(api, ros):
+    put_schedule(api, THREE_SLOTS)
+    data = queue(api, multi_queue(*ros), "BRIEF §6: decimals, 0 and a total above 100 are accepted")
+    assert [s["rosPercentage"] for s in data["distributionSlots"]] == [float(r) for r in ros]
+
+
+@pytest.mark.mock
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("premiumPoolAmount", -1), ("performancePoolAmount", -0.01), ("premiumPoolAmount", "1000"), ("performancePoolAmount", None)],
+)
+def test_tc18_bad_pool_amounts(api, field, value):
+    expect_400(api, "POST", QUEUE, body(LEGACY_QUEUE, **{field: value}), "BRIEF §6: amounts >= 0, numbers", mentions=field)
+
+
+@pytest.mark.mock
+def test_tc18_a_billion_and_a_cent_paid_exactly(api, mock):
+    rule = "BRIEF §0/§6: money in decimals; pools split across slots, the last taking the remainder"
+    put_schedule(api, THREE_SLOTS)
+    amount = 1_000_000_000.01
+    data = queue(api, multi_queue(1.5, 2.0, 1.0, premium=amount, performance=1234.56), rule)
+    assert data["values"]["premiumPoolAmount"] == amount, rule
+    mock.advance(until="2026-02-12T22:00:00.000Z")
+    slots = status(api)["distributionSlots"]
+    paid = sum((Decimal(str(s["executionDetails"]["premiumPoolStats"]["totalDistributed"])) for s in slots), Decimal(0))
+    assert paid == Decimal("1000000000.01"), f"{rule}: the slots paid {paid} of 1000000000.01"
+    performance = sum(
+        (Decimal(str(s["executionDetails"]["performancePoolStats"]["totalDistributed"])) for s in slots), Decimal(0)
+    )
+    assert performance == Decimal("1234.56"), rule
+
+
+@pytest.mark.mock
+@pytest.mark.parametrize(
+    ("numbers", "mentions"),
+    [((1, 2, 4), "not configured"), ((1, 2, 2, 3), "more than once"), ((1, 3), "missing")],
+    ids=["unconfigured-slot", "slot-twice", "slot-left-out"],
+)
+def test_tc19_slot_set_must_match_the_schedule(api, numbers, mentions):
+    put_schedule(api, THREE_SLOTS)
+    payload = {
+        **MULTI_QUEUE,
+        "distributionSlots": [{"slotNumber": n, "rosPercentage": 1.0} for n in numbers],
+        "rosPercentage": float(len(numbers)),
+    }
+    expect_400(api, "POST", QUEUE, payload, "BRIEF §6: distributionSlots names exactly the configured slots", mentions=mentions)
+
+
+@pytest.mark.live_distribution
+def test_tc20_second_queue_same_day_conflicts(api, restore_schedule):
+    rule = "BRIEF §6: a second queue on the same day -> 409 CONFLICT, whatever the first one's status"
+    exchange = api.request("POST", QUEUE, headers=api.auth(code=True), json=LEGACY_QUEUE)
+    if exchange.status != 409:
+        expect(exchange, 201, rule)
+    before = status(api)
+    again = api.request("POST", QUEUE, headers=api.auth(code=True), json=body(LEGACY_QUEUE, rosPercentage=3.0))
+    expect(again, 409, rule, code="CONFLICT")
+    assert status(api)["values"] == before["values"], f"{rule}: the first queue changed"
+    if api.is_mock:
+        api.control.advance(until="2026-02-12T22:00:00.000Z")
+        assert status(api)["status"] == "COMPLETED"
+        expect(api.request("POST", QUEUE, headers=api.auth(code=True), json=LEGACY_QUEUE), 409, rule, code="CONFLICT")
