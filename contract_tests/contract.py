@@ -83,11 +83,12 @@ class Exchange:
             return None
 
     def describe(self) -> str:
-        sent = "no body" if self.sent is None else _short(json.dumps(redact(self.sent)) if not isinstance(self.sent, str | bytes) else repr(self.sent))
-        return (
-            f"  sent:     {self.method} {self.path}  {sent}\n"
-            f"  got:      {self.status} {_short(self.text)}"
+        sent = (
+            "no body"
+            if self.sent is None
+            else _short(json.dumps(redact(self.sent)) if not isinstance(self.sent, str | bytes) else repr(self.sent))
         )
+        return f"  sent:     {self.method} {self.path}  {sent}\n  got:      {self.status} {_short(self.text)}"
 
 
 class ContractViolation(AssertionError):
@@ -134,5 +135,9 @@ def expect(exchange: Exchange, status: int | tuple[int, ...], rule: str, *, code
             fail(exchange, wanted + f" (error.code was {got!r})", rule)
     problems = schema_problems(exchange)
     if problems:
-        fail(exchange, "a body that conforms to openapi/contract.yaml; it does not:\n    - " + "\n    - ".join(problems), rule)
+        fail(
+            exchange,
+            "a body that conforms to openapi/contract.yaml; it does not:\n    - " + "\n    - ".join(problems),
+            rule,
+        )
     return body

@@ -1,9 +1,9 @@
 """pytest plugin (``pytest11`` entry point): options, the target, safety gates, the summary.
 
-    pytest --pyargs contract_tests                      # against the in-process mock
-    pytest --pyargs contract_tests --serve-mock         # against the mock served over HTTP
-    pytest --pyargs contract_tests --base-url URL       # against a live backend, read-only
-        [--token T --totp-secret S] [--allow-writes] [--allow-distribution]
+pytest --pyargs contract_tests                      # against the in-process mock
+pytest --pyargs contract_tests --serve-mock         # against the mock served over HTTP
+pytest --pyargs contract_tests --base-url URL       # against a live backend, read-only
+    [--token T --totp-secret S] [--allow-writes] [--allow-distribution]
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="start the mock under uvicorn on a free port and run every case over HTTP",
     )
-    group.addoption("--token", default=os.environ.get("CONTRACT_TOKEN"), help="an admin bearer token (env CONTRACT_TOKEN)")
+    group.addoption(
+        "--token", default=os.environ.get("CONTRACT_TOKEN"), help="an admin bearer token (env CONTRACT_TOKEN)"
+    )
     group.addoption(
         "--non-admin-token",
         default=os.environ.get("CONTRACT_NON_ADMIN_TOKEN"),
@@ -71,16 +73,6 @@ def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
     config._contract_results = {}  # type: ignore[attr-defined]
-    if config.getoption("--base-url") and config.getoption("--allow-distribution"):
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        banner = (
-            "!" * 78 + "\n"
-            "!! --allow-distribution: this run QUEUES REAL DISTRIBUTIONS on "
-            f"{config.getoption('--base-url')}\n"
-            "!! Stakes will be paid. Never point this at production.\n" + "!" * 78
-        )
-        if reporter:
-            reporter.write_line(banner, red=True, bold=True)
 
 
 def _is_case(item: pytest.Item) -> bool:
@@ -98,11 +90,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             continue
         marks = {mark.name for mark in item.iter_markers()}
         if "live_distribution" in marks and not distribution:
-            item.add_marker(pytest.mark.skip(reason="queues a real distribution: run with --allow-distribution (staging only)"))
+            item.add_marker(
+                pytest.mark.skip(reason="queues a real distribution: run with --allow-distribution (staging only)")
+            )
         elif "live_write" in marks and not writes:
-            item.add_marker(pytest.mark.skip(reason="changes the schedule: run with --allow-writes (it restores what it finds)"))
+            item.add_marker(
+                pytest.mark.skip(reason="changes the schedule: run with --allow-writes (it restores what it finds)")
+            )
         elif "mock" in marks and not marks & {"live_read", "live_write", "live_distribution"}:
-            item.add_marker(pytest.mark.skip(reason="needs the mock's simulated clock or control API; not run against a live backend"))
+            item.add_marker(
+                pytest.mark.skip(
+                    reason="needs the mock's simulated clock or control API; not run against a live backend"
+                )
+            )
 
 
 @pytest.fixture(scope="session")
@@ -185,6 +185,19 @@ _CONFIG: list[pytest.Config] = []
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     _CONFIG[:] = [session.config]
+    config = session.config
+    if config.getoption("--base-url") and config.getoption("--allow-distribution"):
+        banner = (
+            "!" * 78 + "\n"
+            "!! --allow-distribution: this run QUEUES REAL DISTRIBUTIONS on "
+            f"{config.getoption('--base-url')}\n"
+            "!! Stakes will be paid. Never point this at production.\n" + "!" * 78
+        )
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(banner, red=True, bold=True)
+        else:
+            print(banner, flush=True)
 
 
 def _results(_report) -> dict | None:
@@ -199,7 +212,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     for case in sorted(results):
         outcome, detail = results[case]
         line = f"{case}  {outcome.upper():8s} {detail}"
-        terminalreporter.write_line(line[:200], red=outcome == "failed", green=outcome == "passed", yellow=outcome == "skipped")
+        terminalreporter.write_line(
+            line[:200], red=outcome == "failed", green=outcome == "passed", yellow=outcome == "skipped"
+        )
 
 
 # -- writes that put back what they found --------------------------------------------------------

@@ -126,7 +126,9 @@ class Control:
     def now(self) -> datetime:
         return parse_iso(self._call("GET", "/clock")["now"])
 
-    def advance(self, seconds: float | None = None, *, until: str | datetime | None = None, to: str | None = None) -> list[dict]:
+    def advance(
+        self, seconds: float | None = None, *, until: str | datetime | None = None, to: str | None = None
+    ) -> list[dict]:
         body: dict = {}
         if seconds is not None:
             body["seconds"] = seconds
@@ -180,7 +182,9 @@ class ServedMock:
             sys.executable, "-m", "mock_server", "serve", "--port", str(self.port), "--frozen",
             "--start-time", START, "--quiet", "--validate-responses",
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy())
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

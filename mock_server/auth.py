@@ -20,7 +20,9 @@ TWO_FA_FIELD = "twoFACode"
 TOTP_WINDOW_STEPS = 2
 
 
-def mint_token(services: Services, user: dict, *, verified: bool, expires_in: int | None = None) -> tuple[str, datetime]:
+def mint_token(
+    services: Services, user: dict, *, verified: bool, expires_in: int | None = None
+) -> tuple[str, datetime]:
     now = services.clock.now()
     expires = now + timedelta(seconds=services.settings.token_ttl_seconds if expires_in is None else expires_in)
     payload = {
@@ -44,7 +46,10 @@ def authenticate(services: Services, token: str) -> dict:
     """The staff identity a token names, judged on the simulated clock; 401 otherwise."""
     try:
         payload = jwt.decode(
-            token, services.settings.jwt_secret, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False}
+            token,
+            services.settings.jwt_secret,
+            algorithms=["HS256"],
+            options={"verify_exp": False, "verify_iat": False},
         )
     except jwt.InvalidSignatureError:
         raise _unauthorized("the token's signature is not valid") from None

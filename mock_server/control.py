@@ -21,7 +21,9 @@ def _instant(text: str, field: str) -> datetime:
     try:
         return parse_iso(text)
     except ValueError:
-        raise ApiError.validation([f"{field}: '{text}' is not an ISO 8601 instant (e.g. 2026-02-12T07:00:00.000Z)"]) from None
+        raise ApiError.validation(
+            [f"{field}: '{text}' is not an ISO 8601 instant (e.g. 2026-02-12T07:00:00.000Z)"]
+        ) from None
 
 
 def reset_to_fixtures(services: Services, now: datetime | None = None, frozen: bool | None = None) -> None:
@@ -45,7 +47,7 @@ async def set_clock(body: dict, **_) -> tuple[dict, int]:
         raise ApiError(
             409,
             "CONFLICT",
-            "The clock only moves backwards together with a reset: send {\"now\": ..., \"reset\": true}",
+            'The clock only moves backwards together with a reset: send {"now": ..., "reset": true}',
         )
     ran = services.runner.advance_to(target)
     if frozen is not None:
@@ -70,7 +72,7 @@ async def advance_clock(body: dict, **_) -> tuple[dict, int]:
     services = current()
     given = [key for key in ("seconds", "to", "until") if body.get(key) is not None]
     if len(given) != 1:
-        raise ApiError.validation(["Send exactly one of seconds, to (\"next-slot\") or until"])
+        raise ApiError.validation(['Send exactly one of seconds, to ("next-slot") or until'])
     now = services.clock.now()
     if "seconds" in given:
         target = now + timedelta(seconds=float(body["seconds"]))
@@ -142,7 +144,8 @@ async def inject_fault(body: dict, **_) -> tuple[dict, int]:
     fault = {
         "slotNumber": body["slotNumber"],
         "times": body.get("times", 1),
-        "error": body.get("error") or f"Simulated failure of slot {body['slotNumber']} (injected through /__mock/faults)",
+        "error": body.get("error")
+        or f"Simulated failure of slot {body['slotNumber']} (injected through /__mock/faults)",
     }
     services.store.add_fault(fault["slotNumber"], fault["times"], fault["error"])
     return fault, 201

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
@@ -84,7 +84,7 @@ class PathMethods:
                 pattern = re.escape(base + template)
                 pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
                 methods = sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
-                self._routes.append((re.compile(f"^{pattern}/?$"), methods + ["OPTIONS"]))
+                self._routes.append((re.compile(f"^{pattern}/?$"), [*methods, "OPTIONS"]))
 
     def allowed(self, path: str) -> list[str]:
         for pattern, methods in self._routes:
@@ -126,7 +126,9 @@ def install(app: AsyncApp, path_methods: PathMethods) -> None:
 
     def unexpected(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         log.exception("unexpected error", exc_info=exc)
-        return error_response(500, "INTERNAL_ERROR", "Internal error in the mock server (this is a bug: please report it)")
+        return error_response(
+            500, "INTERNAL_ERROR", "Internal error in the mock server (this is a bug: please report it)"
+        )
 
     app.add_error_handler(ApiError, api_error)
     app.add_error_handler(ProblemException, problem)
@@ -134,5 +136,3 @@ def install(app: AsyncApp, path_methods: PathMethods) -> None:
     app.add_error_handler(UnicodeDecodeError, undecodable)
     app.add_error_handler(Exception, unexpected)
 
-
-ErrorHandler = Callable[[ConnexionRequest, Exception], ConnexionResponse]

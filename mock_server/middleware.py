@@ -21,6 +21,15 @@ def _content_type(scope: Scope) -> str:
     return ""
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def parse_json(raw: bytes):
+    """Strict JSON: Python's NaN/Infinity extensions are refused like any other malformed input."""
+    return json.loads(raw, parse_constant=_refuse_constant)
+
+
 def is_json(content_type: str) -> bool:
     return content_type == "" or content_type == "application/json" or content_type.endswith("+json")
 
@@ -51,7 +60,7 @@ class BodyMiddleware:
         raw = b"".join(chunks)
         if raw.strip() and is_json(_content_type(scope)):
             try:
-                state["body"] = json.loads(raw)
+                state["body"] = parse_json(raw)
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
                 raise ApiError(400, "INVALID_JSON", f"The request body is not valid JSON: {exc}") from None
 

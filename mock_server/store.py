@@ -67,9 +67,7 @@ class Store:
 
     def user_by_identifier(self, identifier: str) -> dict | None:
         text = identifier.strip()
-        return self.db.users.find_one(
-            {"$or": [{"email": text.lower()}, {"username": text}]}
-        )
+        return self.db.users.find_one({"$or": [{"email": text.lower()}, {"username": text}]})
 
     def accept_totp_step(self, user_id: str, step: int) -> bool:
         """Strict 2FA: record ``step`` as used; False when it (or a later one) was used before."""
@@ -100,11 +98,7 @@ class Store:
 
     def investors_with_active_stakes(self) -> list[dict]:
         holders = set(self.db.stakes.distinct("userId", {"isActive": True}))
-        return [
-            doc
-            for doc in self.db.investors.find().sort("_id", ASCENDING)
-            if doc["_id"] in holders
-        ]
+        return [doc for doc in self.db.investors.find().sort("_id", ASCENDING) if doc["_id"] in holders]
 
     # -- distributions ---------------------------------------------------------------------------
     def insert_day(self, day: dict, slots: list[dict]) -> None:

@@ -105,8 +105,4 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         return None
 
 
-VALIDATORS = {
-    "body": MediaTypeDict(
-        {**dict(VALIDATOR_MAP["body"].items()), "*/*json": CollectingJSONBodyValidator}
-    )
-}
+VALIDATORS = {"body": MediaTypeDict({**dict(VALIDATOR_MAP["body"].items()), "*/*json": CollectingJSONBodyValidator})}

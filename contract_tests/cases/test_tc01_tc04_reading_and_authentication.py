@@ -56,7 +56,11 @@ def test_tc01_public_status_shape_and_next_execution(api):
         fail(exchange, "nextExecution.time strictly after now", rule)
     wall = local_wall(nxt["time"], zone)
     if wall != by_slot[nxt["slot"]]["scheduledTime"]:
-        fail(exchange, f"nextExecution.time at the slot's local time {by_slot[nxt['slot']]['scheduledTime']} in {zone}", rule)
+        fail(
+            exchange,
+            f"nextExecution.time at the slot's local time {by_slot[nxt['slot']]['scheduledTime']} in {zone}",
+            rule,
+        )
     lowered = exchange.text.lower()
     leaked = [word for word in PRIVATE_WORDS if f'"{word}' in lowered]
     if leaked:
@@ -77,7 +81,11 @@ def test_tc02_timezones_list_grouping_and_offsets(api, admin):
     now = now_of(api)
     names = [tz["value"] for tz in data["timezones"]]
     if len(names) < 60 or data["total"] != len(names):
-        fail(exchange, f"at least 60 zones and total equal to their number (got {len(names)}, total {data['total']})", rule)
+        fail(
+            exchange,
+            f"at least 60 zones and total equal to their number (got {len(names)}, total {data['total']})",
+            rule,
+        )
     missing = REQUIRED_ZONES - set(names)
     if missing:
         fail(exchange, f"the zones the brief names, including {sorted(missing)}", rule)
@@ -87,7 +95,11 @@ def test_tc02_timezones_list_grouping_and_offsets(api, admin):
     for tz in data["timezones"]:
         expected = format_offset(ZoneInfo(tz["value"]), now)
         if tz["offset"] != expected or tz["label"] != f"{tz['value']} (UTC{expected})":
-            fail(exchange, f"{tz['value']} at offset {expected} now (label '{tz['value']} (UTC{expected})'), got {tz}", rule)
+            fail(
+                exchange,
+                f"{tz['value']} at offset {expected} now (label '{tz['value']} (UTC{expected})'), got {tz}",
+                rule,
+            )
         if tz["name"] != tz["value"] or tz["displayName"] != tz["label"]:
             fail(exchange, f"name/displayName equal to value/label for {tz['value']}", rule)
 
@@ -108,7 +120,11 @@ def test_tc02_offsets_follow_dst(api, mock, instant, zone, offset):
     data = expect(exchange, 200, "BRIEF §1")["data"]
     entry = next(tz for tz in data["timezones"] if tz["value"] == zone)
     if entry["offset"] != offset:
-        fail(exchange, f"{zone} at {offset} on {instant[:10]}", "BRIEF §1: the offset is computed for the current instant")
+        fail(
+            exchange,
+            f"{zone} at {offset} on {instant[:10]}",
+            "BRIEF §1: the offset is computed for the current instant",
+        )
 
 
 @pytest.mark.live_read

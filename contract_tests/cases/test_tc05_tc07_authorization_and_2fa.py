@@ -54,7 +54,12 @@ def test_tc06_no_code_is_refused_before_validation(api, admin, method, path):
     if not _token_has_2fa(admin):
         pytest.skip("the given admin has no 2FA enabled, so no code is required of it")
     headers = {"Authorization": f"Bearer {admin}"}
-    expect(api.request(method, path, headers=headers, json=DOUBLY_INVALID[(method, path)]), 403, rule, code="2FA_CODE_REQUIRED")
+    expect(
+        api.request(method, path, headers=headers, json=DOUBLY_INVALID[(method, path)]),
+        403,
+        rule,
+        code="2FA_CODE_REQUIRED",
+    )
 
 
 @pytest.mark.mock

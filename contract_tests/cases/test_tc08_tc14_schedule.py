@@ -43,7 +43,9 @@ def test_tc08_update_takes_effect_at_once(api, restore_schedule):
 @pytest.mark.live_write
 @pytest.mark.parametrize("given", ["Africa/Lagos", "Africa/Lagos (UTC+01:00)"])
 def test_tc09_timezone_as_name_or_label_stores_the_name(api, restore_schedule, given):
-    saved = put_schedule(api, body(THREE_SLOTS, timezone=given), "BRIEF §3: the timezone may be its IANA name or its label")
+    saved = put_schedule(
+        api, body(THREE_SLOTS, timezone=given), "BRIEF §3: the timezone may be its IANA name or its label"
+    )
     assert saved["timezone"] == "Africa/Lagos", "BRIEF §3: the stored value is the IANA name"
     assert get_schedule(api)["timezone"] == "Africa/Lagos"
 
@@ -52,7 +54,9 @@ def test_tc09_timezone_as_name_or_label_stores_the_name(api, restore_schedule, g
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", ""])
 def test_tc09_unknown_or_empty_timezone_refused(signer, zone):
     # Invalid twice (the zone and numberOfSlots 0), so it cannot be accepted by a backend that skips one check.
-    expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone, numberOfSlots=0), "BRIEF §3", mentions="timezone")
+    expect_400(
+        signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone, numberOfSlots=0), "BRIEF §3", mentions="timezone"
+    )
     if zone:
         expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone), "BRIEF §3", mentions="timezone")
 
@@ -79,7 +83,9 @@ def test_tc10_one_and_ten_slots_accepted(api, restore_schedule, count):
     ids=["zero", "eleven", "count-above-schedules", "count-below-schedules"],
 )
 def test_tc10_slot_count_rules(api, restore_schedule, payload, mentions):
-    expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §3: numberOfSlots 1-10 and equal to the schedules", mentions=mentions)
+    expect_400(
+        api, "PUT", SCHEDULE, payload, "BRIEF §3: numberOfSlots 1-10 and equal to the schedules", mentions=mentions
+    )
 
 
 @pytest.mark.mock
@@ -94,7 +100,9 @@ def test_tc10_slot_count_rules(api, restore_schedule, payload, mentions):
 def test_tc11_bad_time_fields(api, restore_schedule, field, value):
     payload = slots((9, 0, 0), (15, 0, 0))
     payload["schedules"][1][field] = value
-    errors = expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §3: hour 0-23, minute/second 0-59, integers", mentions=field)
+    errors = expect_400(
+        api, "PUT", SCHEDULE, payload, "BRIEF §3: hour 0-23, minute/second 0-59, integers", mentions=field
+    )
     assert any("schedules[1]" in line for line in errors), f"an errors line names schedules[1].{field}: {errors}"
 
 
@@ -126,7 +134,14 @@ def test_tc12_duplicates_and_numbering(api, restore_schedule, schedules, mention
         "numberOfSlots": len(schedules),
         "schedules": [{"slotNumber": n, "hour": h, "minute": m, "second": s} for n, h, m, s in schedules],
     }
-    expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §3: slot numbers 1..N, no duplicates, no two slots at one time", mentions=mentions)
+    expect_400(
+        api,
+        "PUT",
+        SCHEDULE,
+        payload,
+        "BRIEF §3: slot numbers 1..N, no duplicates, no two slots at one time",
+        mentions=mentions,
+    )
 
 
 MISSING = {
@@ -167,13 +182,23 @@ def test_tc13_wrong_content_type(signer):
 @pytest.mark.live_read
 def test_tc13_unknown_path_and_wrong_method(api, admin):
     headers = api.auth()
-    expect(api.request("GET", "/api/v1/admin/cron-settings/no-such-thing", headers=headers), 404, "BRIEF §0: unknown path -> 404", code="NOT_FOUND")
+    expect(
+        api.request("GET", "/api/v1/admin/cron-settings/no-such-thing", headers=headers),
+        404,
+        "BRIEF §0: unknown path -> 404",
+        code="NOT_FOUND",
+    )
     expect(api.request("GET", "/no-such-root-path"), 404, "BRIEF §0: unknown path -> 404", code="NOT_FOUND")
     exchange = api.request("DELETE", CRON_STATUS)
     expect(exchange, 405, "BRIEF §0: known path, wrong method -> 405", code="METHOD_NOT_ALLOWED")
     if "GET" not in exchange.headers.get("allow", ""):
         fail(exchange, "an Allow header naming GET", "RFC 9110 §15.5.6: a 405 lists the allowed methods")
-    expect(api.request("POST", SCHEDULE, headers=headers, json={}), 405, "BRIEF §0: known path, wrong method -> 405", code="METHOD_NOT_ALLOWED")
+    expect(
+        api.request("POST", SCHEDULE, headers=headers, json={}),
+        405,
+        "BRIEF §0: known path, wrong method -> 405",
+        code="METHOD_NOT_ALLOWED",
+    )
 
 
 @pytest.mark.live_write

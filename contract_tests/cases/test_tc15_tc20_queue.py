@@ -47,7 +47,12 @@ def test_tc15_legacy_single_slot_queue(api, restore_schedule):
     assert slot["scheduledFor"] == to_iso(slot_instant(today, Slot(1, 15, 59, 59), LAGOS)), rule
     if api.is_mock:
         assert data["status"] == read["status"] == "PENDING" and slot["status"] == "PENDING", rule
-        assert read["values"] == {"rosPercentage": 2.5, "premiumPoolAmount": 10000, "performancePoolAmount": 5000, "description": ""}
+        assert read["values"] == {
+            "rosPercentage": 2.5,
+            "premiumPoolAmount": 10000,
+            "performancePoolAmount": 5000,
+            "description": "",
+        }
 
 
 @pytest.mark.live_distribution
@@ -103,10 +108,17 @@ def test_tc17_ros_values_accepted(api, ros):
 @pytest.mark.mock
 @pytest.mark.parametrize(
     ("field", "value"),
-    [("premiumPoolAmount", -1), ("performancePoolAmount", -0.01), ("premiumPoolAmount", "1000"), ("performancePoolAmount", None)],
+    [
+        ("premiumPoolAmount", -1),
+        ("performancePoolAmount", -0.01),
+        ("premiumPoolAmount", "1000"),
+        ("performancePoolAmount", None),
+    ],
 )
 def test_tc18_bad_pool_amounts(api, field, value):
-    expect_400(api, "POST", QUEUE, body(LEGACY_QUEUE, **{field: value}), "BRIEF §6: amounts >= 0, numbers", mentions=field)
+    expect_400(
+        api, "POST", QUEUE, body(LEGACY_QUEUE, **{field: value}), "BRIEF §6: amounts >= 0, numbers", mentions=field
+    )
 
 
 @pytest.mark.mock
@@ -139,7 +151,9 @@ def test_tc19_slot_set_must_match_the_schedule(api, numbers, mentions):
         "distributionSlots": [{"slotNumber": n, "rosPercentage": 1.0} for n in numbers],
         "rosPercentage": float(len(numbers)),
     }
-    expect_400(api, "POST", QUEUE, payload, "BRIEF §6: distributionSlots names exactly the configured slots", mentions=mentions)
+    expect_400(
+        api, "POST", QUEUE, payload, "BRIEF §6: distributionSlots names exactly the configured slots", mentions=mentions
+    )
 
 
 @pytest.mark.live_distribution

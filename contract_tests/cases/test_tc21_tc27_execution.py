@@ -56,7 +56,9 @@ def test_tc21_each_slot_moves_alone_and_in_turn(api, mock):
     day = three_slot_day(api)
     for number in (1, 2, 3):
         ran = mock.advance(to="next-slot")
-        assert [(r["slotNumber"], r["transitions"]) for r in ran] == [(number, ["PENDING", "EXECUTING", "COMPLETED"])], rule
+        assert [(r["slotNumber"], r["transitions"]) for r in ran] == [
+            (number, ["PENDING", "EXECUTING", "COMPLETED"])
+        ], rule
         assert ran[0]["at"] == by_slot(day)[number]["scheduledFor"], f"{rule}: slot {number} ran at {ran[0]['at']}"
         now = status(api)
         states = {n: s["status"] for n, s in by_slot(now).items()}
@@ -64,30 +66,42 @@ def test_tc21_each_slot_moves_alone_and_in_turn(api, mock):
         assert now["status"] == ("COMPLETED" if number == 3 else "PENDING"), rule
         finished = by_slot(now)[number]["executionDetails"]
         assert finished["executedAt"] == ran[0]["at"] and finished["error"] is None, rule
-        assert now["lastExecution"]["executedAt"] == finished["executedAt"], "BRIEF §7: lastExecution is the latest finished slot"
+        assert now["lastExecution"]["executedAt"] == finished["executedAt"], (
+            "BRIEF §7: lastExecution is the latest finished slot"
+        )
         assert now["lastExecution"]["rosStats"] == finished["rosStats"], rule
         if number < 3:
-            assert now["scheduledFor"] == by_slot(now)[number + 1]["scheduledFor"], "BRIEF §7: the earliest PENDING slot's time"
-    assert status(api)["scheduledFor"] == by_slot(day)[3]["scheduledFor"], "BRIEF §7: the last slot's time once none is pending"
+            assert now["scheduledFor"] == by_slot(now)[number + 1]["scheduledFor"], (
+                "BRIEF §7: the earliest PENDING slot's time"
+            )
+    assert status(api)["scheduledFor"] == by_slot(day)[3]["scheduledFor"], (
+        "BRIEF §7: the last slot's time once none is pending"
+    )
 
 
 @pytest.mark.mock
 def test_tc22_every_slot_pays_every_active_stake(api, mock):
-    rule = "BRIEF §6: each slot pays every active stake amount x ROS / 100 (slot 2 as many as slot 1), exact to the cent"
+    rule = (
+        "BRIEF §6: each slot pays every active stake amount x ROS / 100 (slot 2 as many as slot 1), exact to the cent"
+    )
     count, total = active_stake_total()
     three_slot_day(api)
     mock.advance(until=END_OF_DAY)
     for number, ros in ((1, "1.5"), (2, "2.0"), (3, "1.0")):
         stats = by_slot(status(api))[number]["executionDetails"]["rosStats"]
-        assert stats["processedStakes"] == count, f"{rule}: slot {number} paid {stats['processedStakes']} of {count} stakes"
+        assert stats["processedStakes"] == count, (
+            f"{rule}: slot {number} paid {stats['processedStakes']} of {count} stakes"
+        )
         expected = (total * Decimal(ros) / 100).quantize(Decimal("0.01"))
-        assert Decimal(str(stats["totalDistributed"])) == expected, f"{rule}: slot {number} paid {stats['totalDistributed']}, not {expected}"
+        assert Decimal(str(stats["totalDistributed"])) == expected, (
+            f"{rule}: slot {number} paid {stats['totalDistributed']}, not {expected}"
+        )
 
 
 @pytest.mark.mock
 def test_tc22_concurrent_clock_moves_pay_once(api, mock):
     rule = "BRIEF §6: at most one payment per (stake, date, slot), however many clock moves race"
-    count, total = active_stake_total()
+    _, total = active_stake_total()
     three_slot_day(api)
     with ThreadPoolExecutor(max_workers=16) as pool:
         results = list(pool.map(lambda _: mock.advance(until=END_OF_DAY), range(16)))
@@ -95,7 +109,10 @@ def test_tc22_concurrent_clock_moves_pay_once(api, mock):
     assert ran == [1, 2, 3], f"{rule}: the 16 moves ran slots {ran}"
     read = status(api)
     assert read["status"] == "COMPLETED"
-    paid = sum((Decimal(str(s["executionDetails"]["rosStats"]["totalDistributed"])) for s in read["distributionSlots"]), Decimal(0))
+    paid = sum(
+        (Decimal(str(s["executionDetails"]["rosStats"]["totalDistributed"])) for s in read["distributionSlots"]),
+        Decimal(0),
+    )
     assert paid == (total * Decimal("4.5") / 100).quantize(Decimal("0.01")), rule
 
 
@@ -115,7 +132,9 @@ def test_tc23_a_failed_slot(api, mock):
     mock.advance(until=END_OF_DAY)
     read = status(api)
     slots_now = by_slot(read)
-    assert slots_now[2]["status"] == "FAILED" and slots_now[2]["executionDetails"]["error"] == "Wallet service unavailable", rule
+    assert (
+        slots_now[2]["status"] == "FAILED" and slots_now[2]["executionDetails"]["error"] == "Wallet service unavailable"
+    ), rule
     assert slots_now[1]["status"] == slots_now[3]["status"] == "COMPLETED", rule
     assert slots_now[3]["executionDetails"]["rosStats"]["processedStakes"] == active_stake_total()[0], rule
     assert read["status"] == "FAILED", rule
@@ -123,7 +142,9 @@ def test_tc23_a_failed_slot(api, mock):
 
 @pytest.mark.mock
 def test_tc24_disabled_schedule(api, mock):
-    rule = "BRIEF §4/§6: queueing works while disabled; nothing runs; re-enabling runs what is due; day end fails the rest"
+    rule = (
+        "BRIEF §4/§6: queueing works while disabled; nothing runs; re-enabling runs what is due; day end fails the rest"
+    )
     put_schedule(api, THREE_SLOTS)
     toggle(api, False)
     queue(api, multi_queue(1.5, 2.0, 1.0))
@@ -153,7 +174,13 @@ def test_tc25_schedule_change_after_queueing(api, mock):
     mock.advance(until="2026-02-13T07:00:00.000Z")
     tomorrow = queue(api, multi_queue(1, 1, 1, 1, 1))
     assert tomorrow["today"] == "2026-02-13" and len(tomorrow["distributionSlots"]) == 5, rule
-    assert [s["scheduledTime"] for s in tomorrow["distributionSlots"]] == ["10:00:00", "12:00:00", "14:00:00", "16:00:00", "18:00:00"]
+    assert [s["scheduledTime"] for s in tomorrow["distributionSlots"]] == [
+        "10:00:00",
+        "12:00:00",
+        "14:00:00",
+        "16:00:00",
+        "18:00:00",
+    ]
 
 
 @pytest.mark.mock
@@ -204,7 +231,11 @@ def test_tc27_today_is_the_schedules_date(api, mock):
 @pytest.mark.live_read
 def test_tc27_today_equals_the_local_date(api, admin):
     rule = "BRIEF §0: 'today' in the status equals the date in the schedule's zone now"
-    zone = ZoneInfo(get_schedule(api)["timezone"]) if api.request("GET", SCHEDULE, headers=api.auth()).status == 200 else LAGOS
+    zone = (
+        ZoneInfo(get_schedule(api)["timezone"])
+        if api.request("GET", SCHEDULE, headers=api.auth()).status == 200
+        else LAGOS
+    )
     before = today_in(zone, now_of(api))
     found = date.fromisoformat(status(api)["today"])
     after = today_in(zone, now_of(api))

@@ -74,8 +74,7 @@ def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
         problems.append(f"distributionSlots: slot {number} is named more than once")
     for number in sorted(set(numbers) - set(configured)):
         problems.append(
-            f"distributionSlots: slot {number} is not configured "
-            f"(the schedule has slots {list(configured)})"
+            f"distributionSlots: slot {number} is not configured (the schedule has slots {list(configured)})"
         )
     for number in sorted(set(configured) - set(numbers)):
         problems.append(f"distributionSlots: configured slot {number} is missing")
@@ -155,10 +154,7 @@ def slot_payout(
     performance_users: Sequence[str],
 ) -> SlotPayout:
     """What one slot pays: every active stake ``amount x ROS / 100`` and this slot's pool shares."""
-    payments = [
-        Payment("ros", stake.stake_id, money(stake.amount * ros_percentage / HUNDRED))
-        for stake in stakes
-    ]
+    payments = [Payment("ros", stake.stake_id, money(stake.amount * ros_percentage / HUNDRED)) for stake in stakes]
     for kind, amount, users in (
         ("premium", premium_amount, premium_users),
         ("performance", performance_amount, performance_users),
@@ -229,8 +225,6 @@ def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
             for s in ordered
         ],
         "lastExecution": (
-            {"status": last["status"], "slotNumber": last["slotNumber"], **last["executionDetails"]}
-            if last
-            else None
+            {"status": last["status"], "slotNumber": last["slotNumber"], **last["executionDetails"]} if last else None
         ),
     }

@@ -122,9 +122,7 @@ def next_executions(slots: list[Slot], zone: ZoneInfo, now: datetime) -> list[tu
     return sorted(pairs, key=lambda pair: (pair[1], pair[0].slot_number))
 
 
-def upcoming_executions(
-    slots: list[Slot], zone: ZoneInfo, now: datetime, count: int
-) -> list[tuple[Slot, datetime]]:
+def upcoming_executions(slots: list[Slot], zone: ZoneInfo, now: datetime, count: int) -> list[tuple[Slot, datetime]]:
     """The next ``count`` executions of the whole schedule after ``now``, in time order."""
     found: list[tuple[Slot, datetime]] = []
     day = today_in(zone, now)
@@ -152,8 +150,7 @@ def validate_slots(number_of_slots, schedules) -> list[str]:
         return problems
     if len(schedules) != number_of_slots:
         problems.append(
-            f"numberOfSlots is {number_of_slots} but {len(schedules)} schedule(s) were given; "
-            "they must be equal"
+            f"numberOfSlots is {number_of_slots} but {len(schedules)} schedule(s) were given; they must be equal"
         )
     fields = ("slotNumber", "hour", "minute", "second")
     if not all(isinstance(e, dict) and all(_is_int(e.get(f)) for f in fields) for e in schedules):
@@ -164,9 +161,7 @@ def validate_slots(number_of_slots, schedules) -> list[str]:
         problems.append(f"slotNumber {number} is used more than once")
     expected = list(range(1, len(schedules) + 1))
     if not repeated and sorted(numbers) != expected:
-        problems.append(
-            f"slot numbers must be exactly 1..{len(schedules)}; got {sorted(numbers)}"
-        )
+        problems.append(f"slot numbers must be exactly 1..{len(schedules)}; got {sorted(numbers)}")
     seen: dict[tuple[int, int, int], int] = {}
     for entry in schedules:
         key = (entry["hour"], entry["minute"], entry["second"])

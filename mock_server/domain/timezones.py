@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from .schedule import format_offset
@@ -16,7 +16,7 @@ from .schedule import format_offset
 LABEL = re.compile(r"^\s*(?P<name>[A-Za-z0-9_+\-/]+)\s*\(UTC[+-]\d{2}:\d{2}\)\s*$")
 
 
-@lru_cache(maxsize=None)
+@cache
 def zone(name: str) -> ZoneInfo:
     """The ``ZoneInfo`` for an IANA name (cached)."""
     return ZoneInfo(name)
@@ -67,8 +67,7 @@ class Catalogue:
         flat = [self.describe(name, at) for name in self.names]
         by_name = {entry["value"]: entry for entry in flat}
         grouped = [
-            {"region": region, "timezones": [by_name[name] for name in names]}
-            for region, names in self.regions.items()
+            {"region": region, "timezones": [by_name[name] for name in names]} for region, names in self.regions.items()
         ]
         return {"timezones": flat, "grouped": grouped, "total": len(flat)}
 

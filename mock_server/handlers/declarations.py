@@ -86,7 +86,9 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
     services = current()
     settings = services.store.settings()
     if body.get("multiSlotEnabled") and settings is None:
-        raise ApiError(404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue")
+        raise ApiError(
+            404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue"
+        )
     services.runner.catch_up()  # the body passed the schema and x-rules: queue
     day = today(services)
     if services.store.day(day.isoformat()) is not None:

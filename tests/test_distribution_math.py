@@ -1,0 +1,90 @@
+"""Distribution maths: the one rounding rule, pool splits, payouts, overall status, queue rules."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from mock_server.domain.distribution import (
+    Stake,
+    money,
+    overall_status,
+    slot_payout,
+    split_evenly,
+    status_view,
+    validate_queue,
+)
+
+
+def test_money_rounds_half_up_to_the_cent():
+    assert money(Decimal("0.005")) == Decimal("0.01")
+    assert money(Decimal("0.015")) == Decimal("0.02")
+    assert money(Decimal("2.675")) == Decimal("2.68")  # a binary float would give 2.67
+    assert money(Decimal("-0.005")) == Decimal("-0.01")
+
+
+@pytest.mark.parametrize(
+    ("total", "parts"),
+    [("10000", 3), ("1000000000.01", 3), ("0.01", 3), ("5000", 7), ("1234.56", 10), ("0", 4)],
+)
+def test_split_evenly_adds_up_exactly(total, parts):
+    shares = split_evenly(Decimal(total), parts)
+    assert len(shares) == parts and sum(shares) == Decimal(total)
+    assert all(share == money(share) for share in shares)
+    assert max(shares) - min(shares) <= Decimal("0.01") * parts
+
+
+def test_split_evenly_last_takes_the_remainder():
+    assert split_evenly(Decimal("10000"), 3) == [Decimal("3333.33"), Decimal("3333.33"), Decimal("3333.34")]
+    assert split_evenly(Decimal("1"), 0) == []
+
+
+def test_slot_payout_pays_each_stake_and_shares_pools():
+    stakes = [Stake("s1", "u1", Decimal("1000")), Stake("s2", "u2", Decimal("333.33"))]
+    payout = slot_payout(stakes, Decimal("1.5"), Decimal("100"), ["u1", "u2", "u3"], Decimal("0"), [])
+    assert [p.amount for p in payout.payments if p.kind == "ros"] == [Decimal("15.00"), Decimal("5.00")]
+    assert payout.total("premium") == Decimal("100.00") and payout.count("premium") == 3
+    stats = payout.stats()
+    assert stats["rosStats"] == {"processedStakes": 2, "totalDistributed": 20.0}
+    assert stats["performancePoolStats"] == {"usersReceived": 0, "totalDistributed": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("statuses", "overall"),
+    [
+        ([], "EMPTY"),
+        (["PENDING", "PENDING"], "PENDING"),
+        (["COMPLETED", "PENDING"], "PENDING"),
+        (["COMPLETED", "EXECUTING", "FAILED"], "EXECUTING"),
+        (["COMPLETED", "FAILED", "PENDING"], "FAILED"),
+        (["COMPLETED", "COMPLETED"], "COMPLETED"),
+    ],
+)
+def test_overall_status_rule(statuses, overall):
+    assert overall_status(statuses) == overall
+
+
+def test_status_view_of_nothing_queued():
+    view = status_view(None, [], "2026-02-12")
+    assert view["status"] == "EMPTY" and view["scheduledFor"] is None and view["lastExecution"] is None
+
+
+QUEUE = {"multiSlotEnabled": True, "rosPercentage": 4.5, "premiumPoolAmount": 1, "performancePoolAmount": 1}
+
+
+def test_queue_rules():
+    slots = [
+        {"slotNumber": 1, "rosPercentage": 1.5},
+        {"slotNumber": 2, "rosPercentage": 2.0},
+        {"slotNumber": 3, "rosPercentage": 1.0},
+    ]
+    assert validate_queue({**QUEUE, "distributionSlots": slots}, [1, 2, 3]) == []
+    assert any(
+        "sum" in p for p in validate_queue({**QUEUE, "rosPercentage": 4.4, "distributionSlots": slots}, [1, 2, 3])
+    )
+    assert any("missing" in p for p in validate_queue({**QUEUE, "distributionSlots": slots[:2]}, [1, 2, 3]))
+    assert any("not configured" in p for p in validate_queue({**QUEUE, "distributionSlots": slots}, [1, 2]))
+    assert any("decimal" in p for p in validate_queue({"rosPercentage": 1.00001}, []))
+    assert validate_queue({"rosPercentage": 1.1}, []) == []  # 1.1 is not a float artefact here
+    assert validate_queue({**QUEUE, "distributionSlots": "nope"}, [1]) == []  # the schema reports that
