@@ -135,4 +135,3 @@ def install(app: AsyncApp, path_methods: PathMethods) -> None:
     app.add_error_handler(HTTPException, http_error)
     app.add_error_handler(UnicodeDecodeError, undecodable)
     app.add_error_handler(Exception, unexpected)
-

@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
+# Enough digits for any amount the contract admits (<= 10^15) times any percentage, exactly.
+MONEY_CONTEXT = Context(prec=60)
 HUNDRED = Decimal(100)
 PERCENT_PLACES = 4
 
@@ -27,7 +29,7 @@ def exact(number: float | int | str | Decimal) -> Decimal:
 
 def money(value: Decimal) -> Decimal:
     """The rounding rule: half-up to the cent."""
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=MONEY_CONTEXT)
 
 
 def wire(value: Decimal) -> float:
@@ -82,7 +84,8 @@ def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     if not _is_number(body.get("rosPercentage")):
         return problems
     given = exact(body["rosPercentage"])
-    if given.quantize(Decimal("0.0001")) != total.quantize(Decimal("0.0001")):
+    step = Decimal("0.0001")
+    if given.quantize(step, context=MONEY_CONTEXT) != total.quantize(step, context=MONEY_CONTEXT):
         problems.append(
             f"rosPercentage is {body['rosPercentage']} but the slots add up to {total.normalize()}; "
             "it must equal their sum"

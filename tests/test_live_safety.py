@@ -1,0 +1,68 @@
+"""Against a live backend the suite is read-only by default: proven on a mock served over HTTP,
+by the server's own access log and by reading the state back."""
+
+from __future__ import annotations
+
+import re
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def served(tmp_path):
+    port = _free_port()
+    log = tmp_path / "server.log"
+    with log.open("w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "serve", "--port", str(port)], stdout=sink, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                httpx.get(f"{url}/cron-status", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        yield url, log
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def state(url: str, token: str) -> tuple:
+    headers = {"Authorization": f"Bearer {token}"}
+    schedule = httpx.get(f"{url}/api/v1/admin/cron-settings/distribution-schedule", headers=headers).json()["data"]
+    today = httpx.get(f"{url}/api/v1/admin/daily-declaration-returns/today/status", headers=headers).json()["data"]
+    return schedule["schedules"], schedule["timezone"], schedule["isEnabled"], schedule["updatedAt"], today["status"]
+
+
+def test_read_only_run_changes_nothing_and_fuzzes_only_gets(served):
+    url, log = served
+    token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
+    before = state(url, token)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
+         "--base-url", url, "--token", token],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert state(url, token) == before, "a read-only run changed the backend"
+    accepted_writes = [
+        line
+        for line in log.read_text(errors="replace").splitlines()
+        if (m := re.search(r"access (PUT|POST|PATCH|DELETE) (\S+) (\d{3})", line))
+        and not m.group(2).startswith("/__mock")
+        and not m.group(3).startswith("4")
+    ]
+    assert accepted_writes == [], f"write requests were accepted: {accepted_writes[:5]}"
+    assert token not in run.stdout, "the token leaked into the output"
