@@ -14,6 +14,7 @@ import re
 import httpx
 import pytest
 
+from .catalogue import CASES
 from .target import ServedMock, Target, in_process
 
 CASE_ID = re.compile(r"test_(t[cx]\d\d)", re.IGNORECASE)
@@ -211,7 +212,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     terminalreporter.section("contract cases")
     for case in sorted(results):
         outcome, detail = results[case]
-        line = f"{case}  {outcome.upper():8s} {detail}"
+        line = f"{case}  {CASES.get(case, ''):32s} {outcome.upper():8s} {detail}"
         terminalreporter.write_line(
             line[:200], red=outcome == "failed", green=outcome == "passed", yellow=outcome == "skipped"
         )
