@@ -7,7 +7,9 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 BASE_URL ?=
 
-.PHONY: install serve test lint contract verify clean
+SEED   ?= 20260211
+
+.PHONY: install serve test lint contract fuzz verify clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +22,12 @@ install: $(STAMP)
 serve: $(STAMP)
 	$(BIN)/novunt-mock serve $(ARGS)
 
+# The contract suite runs twice: on the in-process mock, and over HTTP on `novunt-mock serve`.
+# A fixed Hypothesis seed keeps CI reproducible; `make fuzz` explores with fresh seeds.
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest --pyargs contract_tests
-	$(BIN)/python -m pytest --pyargs contract_tests --serve-mock
+	$(BIN)/python -m pytest --pyargs contract_tests --hypothesis-seed=$(SEED)
+	$(BIN)/python -m pytest --pyargs contract_tests --serve-mock --hypothesis-seed=$(SEED)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,6 +36,9 @@ lint: $(STAMP)
 
 contract: $(STAMP)
 	$(BIN)/python -m pytest --pyargs contract_tests
+
+fuzz: $(STAMP)
+	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
 
 verify: $(STAMP)
 	@test -n "$(BASE_URL)" || { echo "usage: make verify BASE_URL=https://backend [ARGS='--allow-writes']"; exit 2; }

@@ -9,6 +9,7 @@ methods) unless --allow-writes is given; queue operations need --allow-distribut
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 import schemathesis
@@ -31,7 +32,7 @@ READ_ONLY_CONFIG = (
 unexpected-methods = []
 """
 )
-EXAMPLES = 30
+EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "30"))
 
 
 class TokenAndCode:

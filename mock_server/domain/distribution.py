@@ -84,8 +84,7 @@ def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     if not _is_number(body.get("rosPercentage")):
         return problems
     given = exact(body["rosPercentage"])
-    step = Decimal("0.0001")
-    if given.quantize(step, context=MONEY_CONTEXT) != total.quantize(step, context=MONEY_CONTEXT):
+    if abs(given - total) >= Decimal("0.00005"):  # equal to 4 decimals (a comparison cannot overflow)
         problems.append(
             f"rosPercentage is {body['rosPercentage']} but the slots add up to {total.normalize()}; "
             "it must equal their sum"
