@@ -33,6 +33,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/openapi-spec-validator openapi/contract.yaml openapi/control.yaml
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tools --silent --no-audit --no-fund && \
+	  tools/node_modules/.bin/spectral lint --fail-severity=warn openapi/contract.yaml openapi/control.yaml; \
+	else echo "npm not found: skipping the Spectral lint of openapi/"; fi
 
 contract: $(STAMP)
 	$(BIN)/python -m pytest --pyargs contract_tests

@@ -66,3 +66,20 @@ def test_read_only_run_changes_nothing_and_fuzzes_only_gets(served):
     ]
     assert accepted_writes == [], f"write requests were accepted: {accepted_writes[:5]}"
     assert token not in run.stdout, "the token leaked into the output"
+
+
+def test_write_run_restores_what_it_found(served):
+    url, _log = served
+    token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
+    before = state(url, token)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests.cases", "-q", "-p", "no:cacheprovider",
+         "--base-url", url, "--token", token, "--totp-secret", "NOVUNTMOCKADMINTOTPSECRETKEYABCD", "--allow-writes"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]
+    assert "TC08  Update schedule                  PASSED" in run.stdout
+    after = state(url, token)
+    assert after[:3] == before[:3], "the schedule, timezone or enabled flag was not restored"
+    assert after[4] == before[4] == "EMPTY", "nothing may be queued without --allow-distribution"
+    assert "NOVUNTMOCKADMINTOTPSECRETKEYABCD" not in run.stdout, "the TOTP secret leaked into the output"

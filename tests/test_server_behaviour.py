@@ -177,3 +177,28 @@ def test_control_clock_refuses_to_move_backwards_without_reset(inprocess):
     assert refused.status_code == 409
     moved = inprocess.put("/__mock/clock", json={"now": "2026-01-01T00:00:00Z", "reset": True})
     assert moved.status_code == 200 and moved.json()["now"] == "2026-01-01T00:00:00.000Z"
+
+
+def test_real_time_mode_runs_due_slots_in_the_background():
+    """The ticker (real-time mode) runs a slot the clock has passed without any request or clock call."""
+    import anyio
+
+    app = make_app(tick_seconds=0.01)
+    services = app.services
+    with TestClient(app) as client:  # runs the lifespan, so the ticker is on
+        legacy = {"rosPercentage": 1.0, "premiumPoolAmount": 0, "performancePoolAmount": 0}
+        assert (
+            client.post(
+                "/api/v1/admin/daily-declaration-returns/today/queue",
+                headers=admin_headers(client, code=True),
+                json=legacy,
+            ).status_code
+            == 201
+        )
+        services.clock.set(services.clock.now().replace(hour=15), frozen=False)  # 16:00 Lagos: slot 1 is due
+        slot = lambda: services.store.slots_of("2026-02-12")[0]["status"]  # noqa: E731
+        for _ in range(200):  # waits for the background task, not for simulated time
+            if slot() == "COMPLETED":
+                break
+            anyio.run(anyio.sleep, 0.01)
+        assert slot() == "COMPLETED"
