@@ -28,4 +28,12 @@ CASES = {
     "TC25": "Schedule change after queueing",
     "TC26": "Timezone change and DST",
     "TC27": "Which day is today",
+    # BRIEF section 8: the other calls of the admin pages
+    "TX01": "Schedule preview",
+    "TX02": "Permissions",
+    "TX03": "Platform config",
+    "TX04": "Pool qualifiers",
+    "TX05": "Modify today",
+    "TX06": "Cancel today",
+    "TX07": "A whole admin session",
 }

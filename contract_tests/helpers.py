@@ -19,6 +19,11 @@ QUEUE = "/api/v1/admin/daily-declaration-returns/today/queue"
 STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
 LOGIN = "/api/v1/admin/login"
 
+PREVIEW = f"{SCHEDULE}/preview"
+QUALIFIERS = "/api/v1/admin/pool/qualifiers"
+MODIFY = "/api/v1/admin/daily-declaration-returns/today/modify"
+CANCEL = "/api/v1/admin/daily-declaration-returns/today/cancel"
+
 ADMIN_ROUTES = [
     ("GET", TIMEZONES),
     ("GET", SCHEDULE),
@@ -26,7 +31,14 @@ ADMIN_ROUTES = [
     ("PATCH", TOGGLE),
     ("POST", QUEUE),
     ("GET", STATUS),
+    # BRIEF section 8
+    ("GET", PREVIEW),
+    ("GET", QUALIFIERS),
+    ("PATCH", MODIFY),
+    ("DELETE", CANCEL),
 ]
+# Not provably harmless against a live backend that ignores auth: sent to the mock only.
+MOCK_ONLY_ROUTES = {("DELETE", CANCEL)}
 TWO_FA_ROUTES = [("PUT", SCHEDULE), ("PATCH", TOGGLE), ("POST", QUEUE)]
 
 THREE_SLOTS = {
@@ -55,8 +67,14 @@ DOUBLY_INVALID = {
     ("PUT", SCHEDULE): {"timezone": "", "numberOfSlots": 0, "schedules": []},
     ("PATCH", TOGGLE): {"isEnabled": "maybe", "unexpected": []},
     ("POST", QUEUE): {"rosPercentage": -1, "premiumPoolAmount": -5, "performancePoolAmount": "x"},
+    ("PATCH", MODIFY): {"distributionSlots": [{"slotNumber": 0, "rosPercentage": -1}], "premiumPoolAmount": -1},
 }
-VALID_BODIES = {("PUT", SCHEDULE): THREE_SLOTS, ("PATCH", TOGGLE): {"isEnabled": False}, ("POST", QUEUE): MULTI_QUEUE}
+VALID_BODIES = {
+    ("PUT", SCHEDULE): THREE_SLOTS,
+    ("PATCH", TOGGLE): {"isEnabled": False},
+    ("POST", QUEUE): MULTI_QUEUE,
+    ("PATCH", MODIFY): {"description": "changed"},
+}
 
 
 def body(template: dict, **changes) -> dict:

@@ -17,6 +17,7 @@ class Fixtures:
     pools: dict[str, dict]
     schedule: dict | None
     config: dict
+    permissions: dict
 
 
 def _read(path: Path):
@@ -28,6 +29,7 @@ def load(folder: Path) -> Fixtures:
     stakes = _read(folder / "stakes.yaml")
     schedule_path = folder / "schedule.yaml"
     config_path = folder / "config.yaml"
+    permissions_path = folder / "permissions.yaml"
     return Fixtures(
         identities=_read(folder / "identities.yaml"),
         timezones=_read(folder / "timezones.yaml"),
@@ -35,5 +37,6 @@ def load(folder: Path) -> Fixtures:
         stakes=stakes["stakes"],
         pools=stakes["pools"],
         schedule=_read(schedule_path) if schedule_path.exists() else None,
-        config=_read(config_path) if config_path.exists() else {},
+        config=_read(config_path) if config_path.exists() else {"values": {}, "tooltips": {}},
+        permissions=_read(permissions_path) if permissions_path.exists() else {"permissions": [], "roles": {}},
     )

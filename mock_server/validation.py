@@ -15,7 +15,7 @@ from jsonschema.exceptions import ValidationError
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
 
-from .domain.distribution import validate_queue
+from .domain.distribution import validate_modification, validate_queue
 from .domain.schedule import validate_slots
 from .errors import ApiError
 from .services import Services, services_of
@@ -75,7 +75,11 @@ def queue_rules(body: dict, services: Services) -> list[str]:
     return validate_queue(body, configured)
 
 
-RULES = {"schedule-update": schedule_update_rules, "queue": queue_rules}
+RULES = {
+    "schedule-update": schedule_update_rules,
+    "queue": queue_rules,
+    "modify": lambda body, _services: validate_modification(body),
+}
 EMPTY_BODY = "The request body must not be empty: send a JSON object"
 
 
@@ -93,7 +97,7 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
 
     def _validate(self, body):
         if body is None:
-            if self._nullable:
+            if self._nullable or not self._required:  # an optional body may be absent
                 return None
             raise ApiError.validation([EMPTY_BODY])
         problems = explain(self._validator.iter_errors(body))

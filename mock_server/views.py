@@ -7,7 +7,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .domain.schedule import format_offset, next_executions, slots_from, to_iso
+from .domain.schedule import (
+    Slot,
+    describe_duration,
+    format_offset,
+    next_executions,
+    slots_from,
+    to_iso,
+    to_local_iso,
+    upcoming_executions,
+)
 from .domain.timezones import label, zone
 
 LEGACY_ZONE = "Africa/Lagos"
@@ -74,3 +83,24 @@ def cron_status_view(settings: dict | None, now: datetime) -> dict:
         first = upcoming[0]
         view["nextExecution"] = {"slot": first["slotNumber"], "time": first["scheduledFor"], "label": first["label"]}
     return view
+
+
+def preview_view(slots: list[Slot], zone_name: str, now: datetime, count: int = 5) -> dict:
+    """The ``data`` of the schedule preview: the next ``count`` executions of an unsaved schedule,
+    from the same maths as a saved schedule's ``nextExecutions``."""
+    tz = zone(zone_name)
+    return {
+        "currentTime": to_iso(now),
+        "timezone": zone_name,
+        "nextExecutions": [
+            {
+                "slotNumber": slot.slot_number,
+                "slotTime": slot.scheduled_time,
+                "label": slot.label,
+                "nextRun": to_iso(at),
+                "localTime": to_local_iso(at, tz),
+                "timeUntil": describe_duration((at - now).total_seconds()),
+            }
+            for slot, at in upcoming_executions(slots, tz, now, count)
+        ],
+    }

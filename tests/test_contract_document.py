@@ -22,6 +22,18 @@ SEVEN = {
     ("get", "/api/v1/admin/daily-declaration-returns/today/status"): "getTodayDistributionStatus",
 }
 TWO_FA = {"updateDistributionSchedule", "toggleDistributionSchedule", "queueTodayDistribution"}
+# BRIEF section 8: the other calls the admin pages make.
+ADMIN_APP = {
+    ("get", "/api/v1/admin/cron-settings/distribution-schedule/preview"): ("previewDistributionSchedule", False),
+    ("get", "/api/v1/rbac/my-permissions"): ("getMyPermissions", False),
+    ("get", "/api/v1/rbac/permissions"): ("listPermissions", False),
+    ("get", "/config"): ("getPlatformConfig", False),
+    ("get", "/api/v1/admin/pool/qualifiers"): ("getPoolQualifiers", False),
+    ("patch", "/api/v1/admin/daily-declaration-returns/today/modify"): ("modifyTodayDistribution", True),
+    ("delete", "/api/v1/admin/daily-declaration-returns/today/cancel"): ("cancelTodayDistribution", True),
+    ("post", "/api/v1/admin/login"): ("login", False),
+    ("post", "/api/v1/admin/logout"): ("logout", False),
+}
 
 
 @pytest.fixture(scope="module")
@@ -78,6 +90,16 @@ def test_the_seven_operations_and_their_security(doc):
             names = {p["$ref"].rsplit("/", 1)[-1] for p in operation.get("parameters", [])}
             assert {"TwoFACodeHeader", "TwoFACodeQuery"} <= names, operation_id
             assert "400" in operation["responses"] and "415" in operation["responses"], operation_id
+
+
+def test_the_admin_app_calls(doc):
+    for (method, path), (operation_id, two_fa) in ADMIN_APP.items():
+        operation = doc["paths"][path][method]
+        assert operation["operationId"] == operation_id
+        assert bool(operation.get("x-2fa")) == two_fa, operation_id
+        public = operation_id in {"getPlatformConfig", "login"}
+        assert (operation.get("security") == []) == public, operation_id
+        assert public or operation["x-roles"], operation_id
 
 
 def test_every_error_uses_the_one_envelope(resolved):

@@ -14,6 +14,7 @@ from ..helpers import (
     ADMIN_ROUTES,
     CRON_STATUS,
     DOUBLY_INVALID,
+    MOCK_ONLY_ROUTES,
     SCHEDULE,
     TIMEZONES,
     cron_status,
@@ -164,6 +165,8 @@ def _bad_tokens(api) -> dict[str, str]:
 @pytest.mark.parametrize(("method", "path"), ADMIN_ROUTES, ids=[f"{m} {p.rsplit('/', 2)[-1]}" for m, p in ADMIN_ROUTES])
 def test_tc04_admin_routes_refuse_missing_or_bad_tokens(api, method, path):
     rule = "BRIEF §0: no token, malformed, badly signed or expired -> 401 UNAUTHORIZED in the error envelope"
+    if (method, path) in MOCK_ONLY_ROUTES and not api.is_mock:
+        pytest.skip("not provably harmless against a live backend that ignored authentication")
     payload = DOUBLY_INVALID.get((method, path))
     for _what, header in _bad_tokens(api).items():
         headers = {"Authorization": header} if header else {}

@@ -46,6 +46,13 @@ def places(value: Decimal) -> int:
     return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
+def sum_mismatch(given_text, given: Decimal, total: Decimal) -> str | None:
+    """The problem line when a total ROS is not the sum of the slots' (equal to 4 decimals)."""
+    if abs(given - total) < Decimal("0.00005"):  # a comparison cannot overflow, unlike quantize
+        return None
+    return f"rosPercentage is {given_text} but the slots add up to {total.normalize()}; it must equal their sum"
+
+
 def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
@@ -83,13 +90,8 @@ def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     total = sum((exact(entry["rosPercentage"]) for entry in slots), Decimal(0))
     if not _is_number(body.get("rosPercentage")):
         return problems
-    given = exact(body["rosPercentage"])
-    if abs(given - total) >= Decimal("0.00005"):  # equal to 4 decimals (a comparison cannot overflow)
-        problems.append(
-            f"rosPercentage is {body['rosPercentage']} but the slots add up to {total.normalize()}; "
-            "it must equal their sum"
-        )
-    return problems
+    mismatch = sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
+    return [*problems, mismatch] if mismatch else problems
 
 
 def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
@@ -230,3 +232,92 @@ def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
             {"status": last["status"], "slotNumber": last["slotNumber"], **last["executionDetails"]} if last else None
         ),
     }
+
+
+def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:
+    """The ``data`` of ``GET /api/v1/admin/pool/qualifiers``: the investors (with active stakes) that
+    share each pool, by rank - the same people ``slot_payout`` shares the pools among."""
+
+    def pool(name: str) -> dict:
+        ranks = pools[name]["ranks"]
+        by_rank = {rank: sum(1 for i in investors if i.get("rank") == rank) for rank in ranks}
+        return {"totalQualifiers": sum(by_rank.values()), "byRank": by_rank, "description": pools[name]["description"]}
+
+    return {
+        "performancePool": pool("performance"),
+        "premiumPool": pool("premium"),
+        "note": "Counted from investors with active stakes; each slot's pool amount is shared equally among them.",
+    }
+
+
+def validate_modification(body: dict) -> list[str]:
+    """``x-rules: modify``: decimals, and each slot named at most once. Defensive like the others."""
+    problems = validate_queue({k: v for k, v in body.items() if k != "multiSlotEnabled"}, [])
+    slots = body.get("distributionSlots")
+    if isinstance(slots, list):
+        numbers = [e.get("slotNumber") for e in slots if isinstance(e, dict)]
+        for number in sorted({n for n in numbers if isinstance(n, int) and numbers.count(n) > 1}):
+            problems.append(f"distributionSlots: slot {number} is named more than once")
+    return problems
+
+
+class Refused(Exception):
+    """A modification that the day's state does not allow (status 409, or 400 for a bad request)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def plan_modification(day: dict, slots: Sequence[dict], body: dict) -> tuple[dict, dict[int, dict]]:
+    """What a ``today/modify`` body changes: the day's new values and each PENDING slot's new fields.
+
+    Only PENDING slots change; a slot that has run cannot (409). A new pool amount is re-split over
+    the PENDING slots after what the finished slots already paid.
+    """
+    by_number = {s["slotNumber"]: s for s in slots}
+    pending = sorted(n for n, s in by_number.items() if s["status"] == "PENDING")
+    if not pending:
+        raise Refused(409, "Every slot of today has already run; nothing can change")
+    updates: dict[int, dict] = {n: {} for n in pending}
+    ros = {n: exact(s["rosPercentage"]) for n, s in by_number.items()}
+
+    changes = {e["slotNumber"]: exact(e["rosPercentage"]) for e in body.get("distributionSlots") or []}
+    if not day["multiSlotEnabled"] and "rosPercentage" in body and not changes:
+        changes = {1: exact(body["rosPercentage"])}
+    for number, value in changes.items():
+        if number not in by_number:
+            raise Refused(
+                400, f"distributionSlots: slot {number} is not part of today's distribution {sorted(by_number)}"
+            )
+        if number not in updates:
+            raise Refused(
+                409, f"Slot {number} has already run ({by_number[number]['status']}); only PENDING slots can change"
+            )
+        ros[number] = value
+        updates[number]["rosPercentage"] = str(value)
+    total = sum(ros.values(), Decimal(0))
+    if day["multiSlotEnabled"] and "rosPercentage" in body:
+        mismatch = sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
+        if mismatch:
+            raise Refused(400, mismatch)
+
+    values = dict(day["values"])
+    values["rosPercentage"] = str(total)
+    for field, stat in (("premiumPoolAmount", "premiumPoolStats"), ("performancePoolAmount", "performancePoolStats")):
+        if field not in body:
+            continue
+        paid = sum(
+            (exact(s["executionDetails"][stat]["totalDistributed"]) for s in slots if s.get("executionDetails")),
+            Decimal(0),
+        )
+        wanted = exact(body[field])
+        if wanted < paid:
+            raise Refused(409, f"{field}: {body[field]} is less than the {paid} already paid by the slots that ran")
+        for number, share in zip(pending, split_evenly(wanted - paid, len(pending)), strict=True):
+            updates[number][field] = str(share)
+        values[field] = str(wanted)
+    if "description" in body:
+        values["description"] = body["description"]
+    return values, {n: fields for n, fields in updates.items() if fields}

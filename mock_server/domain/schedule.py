@@ -190,3 +190,56 @@ def slots_from(schedules: list[dict]) -> list[Slot]:
         ),
         key=lambda slot: slot.slot_number,
     )
+
+
+def to_local_iso(instant: datetime, zone: ZoneInfo) -> str:
+    """The instant as local wall time with its offset: ``2026-02-12T09:00:00+01:00``."""
+    return instant.astimezone(zone).replace(microsecond=0).isoformat()
+
+
+def describe_duration(seconds: float) -> str:
+    """``29 minutes``, ``2 hours 5 minutes``, ``1 day 3 hours``; ``less than a minute`` below 60 s."""
+    total = int(seconds)
+    if total < 60:
+        return "less than a minute"
+    days, rest = divmod(total, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    parts = [(days, "day"), (hours, "hour"), (minutes, "minute")]
+    words = [f"{n} {unit}{'s' if n != 1 else ''}" for n, unit in parts if n]
+    return " ".join(words[:2])
+
+
+def parse_wall_time(text) -> tuple[int, int, int] | None:
+    """``HH:MM`` or ``HH:MM:SS`` with valid ranges, else None."""
+    if not isinstance(text, str):
+        return None
+    pieces = text.strip().split(":")
+    if len(pieces) not in (2, 3) or not all(p.isdigit() and len(p) == 2 for p in pieces):
+        return None
+    hour, minute, second = (int(p) for p in [*pieces, "00"][:3])
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return hour, minute, second
+
+
+def preview_slots(entries) -> tuple[list[Slot], list[str]]:
+    """Slots of the schedule form's JSON (``[{"time", "label", ...}]``); extra keys are ignored.
+
+    Slot numbers follow the list's order. Returns the slots and one problem line per bad entry.
+    """
+    if not isinstance(entries, list):
+        return [], ['slots: expected a JSON list such as [{"time": "09:00:00", "label": "Morning"}]']
+    slots: list[Slot] = []
+    problems: list[str] = []
+    for position, entry in enumerate(entries):
+        when = parse_wall_time(entry.get("time")) if isinstance(entry, dict) else None
+        if when is None:
+            got = entry.get("time") if isinstance(entry, dict) else entry
+            problems.append(f"slots[{position}].time: {got!r} is not a time of day (HH:MM or HH:MM:SS, 00:00-23:59:59)")
+            continue
+        label = entry.get("label")
+        slots.append(Slot(position + 1, *when, label=label if isinstance(label, str) else ""))
+    if len(entries) > 10:
+        problems.append(f"slots: {len(entries)} slots given; at most 10")
+    return slots, problems

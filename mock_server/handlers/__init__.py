@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .. import control
-from . import declarations, schedule, session, status
+from . import admin_app, declarations, schedule, session, status
 
 HANDLERS = {
     # contract.yaml
@@ -17,6 +17,13 @@ HANDLERS = {
     "getCronStatusUnderApiPrefix": status.get_cron_status,
     "queueTodayDistribution": declarations.queue_today,
     "getTodayDistributionStatus": declarations.get_today_status,
+    "previewDistributionSchedule": schedule.preview_schedule,
+    "getMyPermissions": admin_app.my_permissions,
+    "listPermissions": admin_app.list_permissions,
+    "getPlatformConfig": admin_app.platform_config,
+    "getPoolQualifiers": admin_app.pool_qualifiers,
+    "modifyTodayDistribution": declarations.modify_today,
+    "cancelTodayDistribution": declarations.cancel_today,
     # control.yaml
     "getClock": control.get_clock,
     "setClock": control.set_clock,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..domain.distribution import exact, split_evenly, status_view
+from ..domain.distribution import Refused, exact, plan_modification, split_evenly, status_view
 from ..domain.schedule import Slot, day_end, slot_instant, slots_from, to_iso, today_in
 from ..domain.timezones import zone
 from ..errors import ApiError
@@ -108,3 +108,42 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
 
 async def get_today_status(**_) -> tuple[dict, int]:
     return {"success": True, "data": today_status(current())}, 200
+
+
+NOTHING_QUEUED = "Nothing is queued today"
+
+
+async def modify_today(body: dict, **_) -> tuple[dict, int]:
+    services = current()
+    services.runner.catch_up()  # a slot that is due runs before it could be edited
+    day = today(services).isoformat()
+    stored = services.store.day(day)
+    if stored is None:
+        raise ApiError(404, "NOT_FOUND", f"{NOTHING_QUEUED}: queue a distribution first")
+    try:
+        values, slot_updates = plan_modification(stored, services.store.slots_of(day), body)
+    except Refused as refused:
+        raise ApiError(
+            refused.status, "CONFLICT" if refused.status == 409 else "VALIDATION_ERROR", refused.message
+        ) from None
+    for number, fields in slot_updates.items():
+        if not services.store.update_pending_slot(day, number, fields):
+            raise ApiError(
+                409, "CONFLICT", f"Slot {number} ran while it was being edited; nothing was changed after it"
+            )
+    services.store.update_day(day, {"values": values})
+    return {"success": True, "message": "Today's distribution updated", "data": today_status(services)}, 200
+
+
+async def cancel_today(body: dict | None = None, **_) -> tuple[dict, int]:
+    services = current()
+    services.runner.catch_up()
+    day = today(services).isoformat()
+    if services.store.day(day) is None:
+        raise ApiError(404, "NOT_FOUND", f"{NOTHING_QUEUED}: there is nothing to cancel")
+    removed = services.store.delete_pending_slots(day)
+    if removed == 0:
+        raise ApiError(404, "NOT_FOUND", "Nothing to cancel: every slot of today has already run")
+    if not services.store.slots_of(day):
+        services.store.delete_day(day)
+    return {"success": True, "message": f"Cancelled {removed} pending slot(s) of {day}"}, 200

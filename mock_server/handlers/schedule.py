@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from bson import ObjectId
 
-from ..domain.schedule import to_iso
+from ..domain.schedule import preview_slots, to_iso
 from ..errors import ApiError
 from ..services import Services, current
-from ..views import settings_view
+from ..views import preview_view, settings_view
 
 NO_SCHEDULE = "No distribution schedule configured"
 
@@ -72,3 +74,23 @@ async def toggle_schedule(body: dict, **_) -> tuple[dict, int]:
         "message": f"Cron job {'enabled' if enabled else 'disabled'} successfully",
         "data": settings_view(saved, services.clock.now()),
     }, 200
+
+
+async def preview_schedule(timezone: str, slots: str, **_) -> tuple[dict, int]:
+    services = current()
+    problems = []
+    zone_name = services.catalogue.resolve(timezone)
+    if zone_name is None:
+        problems.append(
+            f"timezone: '{timezone}' is not a supported timezone; send an IANA name from the list or its label"
+        )
+    try:
+        entries = json.loads(slots)
+    except ValueError:
+        entries = None
+        problems.append('slots: not valid JSON; send e.g. [{"time":"09:00:00","label":"Morning"}]')
+    parsed, slot_problems = preview_slots(entries) if entries is not None else ([], [])
+    problems += slot_problems
+    if problems:
+        raise ApiError.validation(problems)
+    return {"success": True, "data": preview_view(parsed, zone_name, services.clock.now())}, 200

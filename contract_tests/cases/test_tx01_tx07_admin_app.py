@@ -1,0 +1,277 @@
+"""TX01-TX07: the other calls the real admin pages make (BRIEF section 8), and a whole session."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mock_server.domain.schedule import parse_iso
+
+from ..contract import expect, fail
+from ..helpers import (
+    CANCEL,
+    LOGIN,
+    MODIFY,
+    MULTI_QUEUE,
+    PREVIEW,
+    QUALIFIERS,
+    QUEUE,
+    SCHEDULE,
+    STATUS,
+    THREE_SLOTS,
+    TIMEZONES,
+    expect_400,
+    get_schedule,
+    local_wall,
+    multi_queue,
+    put_schedule,
+    queue,
+    slots,
+    status,
+)
+
+MY_PERMISSIONS = "/api/v1/rbac/my-permissions"
+PERMISSIONS = "/api/v1/rbac/permissions"
+CONFIG = "/config"
+FORM_SLOTS = [
+    {"time": "09:00:00", "label": "Morning", "index": 0},
+    {"time": "15:00:00", "label": "", "index": 1},
+    {"time": "21:00", "label": "Evening", "index": 2},
+]
+
+
+def preview(api, timezone: str, entries, rule: str = "BRIEF §8: the schedule preview") -> dict:
+    params = {"timezone": timezone, "slots": json.dumps(entries) if not isinstance(entries, str) else entries}
+    return expect(api.request("GET", PREVIEW, headers=api.auth(), params=params), 200, rule)["data"]
+
+
+@pytest.mark.live_read
+def test_tx01_preview_of_an_unsaved_schedule(api, admin):
+    rule = "BRIEF §8: the next five executions of the unsaved schedule; extra keys such as index are ignored"
+    data = preview(api, "Africa/Lagos", FORM_SLOTS, rule)
+    runs = data["nextExecutions"]
+    assert data["timezone"] == "Africa/Lagos" and len(runs) == 5, rule
+    assert [r["nextRun"] for r in runs] == sorted(r["nextRun"] for r in runs), f"{rule}: not in time order"
+    now = parse_iso(data["currentTime"])
+    for run in runs:
+        assert parse_iso(run["nextRun"]) > now, rule
+        assert local_wall(run["nextRun"], "Africa/Lagos") == run["slotTime"], rule
+        assert parse_iso(run["localTime"]) == parse_iso(run["nextRun"]), f"{rule}: localTime is another instant"
+    assert {r["slotTime"] for r in runs} <= {"09:00:00", "15:00:00", "21:00:00"}, rule
+
+
+@pytest.mark.live_read
+@pytest.mark.parametrize(
+    ("timezone", "entries", "mentions"),
+    [
+        ("Mars/Olympus_Mons", FORM_SLOTS, "timezone"),
+        ("Africa/Lagos", [{"time": "25:00:00", "label": ""}], "slots[0].time"),
+        ("Africa/Lagos", [{"time": "nine", "label": ""}], "slots[0].time"),
+        ("Africa/Lagos", "[{not json", "slots"),
+    ],
+    ids=["unknown-zone", "hour-25", "not-a-time", "not-json"],
+)
+def test_tx01_preview_refuses_bad_input(api, admin, timezone, entries, mentions):
+    params = {"timezone": timezone, "slots": json.dumps(entries) if not isinstance(entries, str) else entries}
+    exchange = api.request("GET", PREVIEW, headers=api.auth(), params=params)
+    found = expect(
+        exchange, 400, "BRIEF §8: a bad timezone or time is a 400 with the envelope", code="VALIDATION_ERROR"
+    )
+    if not any(mentions in line for line in found.get("errors", [])):
+        fail(exchange, f"an errors line naming {mentions}", "BRIEF §0: one line per problem, naming the field")
+
+
+@pytest.mark.mock
+@pytest.mark.parametrize(
+    ("start", "zone", "times"),
+    [
+        ("2026-02-12T07:00:00.000Z", "Africa/Lagos", [(9, 0, 0), (15, 0, 0), (21, 0, 0)]),
+        ("2026-03-08T05:30:00.000Z", "America/New_York", [(2, 30, 0), (9, 0, 0)]),  # spring-forward day
+        ("2026-11-01T04:30:00.000Z", "America/New_York", [(1, 30, 0), (23, 0, 0)]),  # fall-back day
+    ],
+    ids=["lagos", "new-york-spring-forward", "new-york-fall-back"],
+)
+def test_tx01_preview_agrees_with_the_saved_schedule(api, mock, start, zone, times):
+    rule = "BRIEF §8: the preview and the saved schedule's nextExecutions are the same instants"
+    mock.reset(start)
+    entries = [{"time": f"{h:02d}:{m:02d}:{s:02d}", "label": "", "index": i} for i, (h, m, s) in enumerate(times)]
+    previewed = preview(api, zone, entries)["nextExecutions"]
+    saved = put_schedule(api, slots(*times, timezone=zone))["nextExecutions"]
+    first = {}
+    for run in previewed:
+        first.setdefault(run["slotNumber"], run["nextRun"])
+    assert {e["slotNumber"]: e["scheduledFor"] for e in saved} == first, rule
+
+
+@pytest.mark.live_read
+def test_tx02_my_permissions(api, admin):
+    data = expect(api.request("GET", MY_PERMISSIONS, headers=api.auth()), 200, "BRIEF §8: rbac/my-permissions")["data"]
+    if api.is_mock:
+        assert data["role"] == "admin"
+        assert {"financial.declare", "analytics.view"} <= set(data["permissions"]), "BRIEF §8: an admin declares"
+
+
+@pytest.mark.mock
+def test_tx02_permissions_follow_the_role(api, mock):
+    rule = "BRIEF §8: support_agent has neither financial.declare nor analytics.view; the catalogue is superAdmin's"
+    support = {"Authorization": f"Bearer {mock.token('support@novunt.test')}"}
+    data = expect(api.request("GET", MY_PERMISSIONS, headers=support), 200, rule)["data"]
+    assert data["role"] == "support_agent" and not {"financial.declare", "analytics.view"} & set(data["permissions"]), (
+        rule
+    )
+    superadmin = {"Authorization": f"Bearer {mock.token('ops@novunt.test')}"}
+    catalogue = expect(api.request("GET", PERMISSIONS, headers=superadmin), 200, rule)["data"]
+    assert {"financial.declare", "analytics.view"} <= {p["key"] for p in catalogue}, rule
+    expect(api.request("GET", PERMISSIONS, headers=api.auth()), 403, rule, code="FORBIDDEN")
+    investor = {"Authorization": f"Bearer {mock.token('investor@novunt.test')}"}
+    expect(api.request("GET", MY_PERMISSIONS, headers=investor), 403, rule, code="FORBIDDEN")
+
+
+@pytest.mark.live_read
+def test_tx03_platform_config(api):
+    rule = "BRIEF §8: GET /config?format=flat&includeTooltips=false at the root, on every page load"
+    data = expect(api.request("GET", CONFIG, params={"format": "flat", "includeTooltips": "false"}), 200, rule)["data"]
+    assert isinstance(data, dict) and data, rule
+    if api.is_mock:
+        assert all("." in key and not isinstance(value, dict) for key, value in data.items()), f"{rule}: not flat"
+
+
+@pytest.mark.live_read
+def test_tx04_pool_qualifiers(api, admin):
+    data = expect(api.request("GET", QUALIFIERS, headers=api.auth()), 200, "BRIEF §8: admin/pool/qualifiers")["data"]
+    for pool in ("performancePool", "premiumPool"):
+        assert data[pool]["totalQualifiers"] == sum(data[pool]["byRank"].values()), (
+            f"{pool}: total is not the sum by rank"
+        )
+
+
+@pytest.mark.mock
+def test_tx04_qualifiers_are_who_the_pools_pay(api, mock):
+    rule = "BRIEF §8: the qualifier counts are the same the payouts use"
+    counts = expect(api.request("GET", QUALIFIERS, headers=api.auth()), 200, rule)["data"]
+    put_schedule(api, THREE_SLOTS)
+    queue(api, MULTI_QUEUE)
+    mock.advance(to="next-slot")
+    details = status(api)["distributionSlots"][0]["executionDetails"]
+    assert details["premiumPoolStats"]["usersReceived"] == counts["premiumPool"]["totalQualifiers"], rule
+    assert details["performancePoolStats"]["usersReceived"] == counts["performancePool"]["totalQualifiers"], rule
+
+
+@pytest.mark.live_read
+@pytest.mark.parametrize(("method", "path"), [("PATCH", MODIFY), ("DELETE", CANCEL)], ids=["modify", "cancel"])
+def test_tx05_modify_and_cancel_need_2fa(api, admin, method, path):
+    from ..plugin import _token_has_2fa
+
+    if not _token_has_2fa(admin):
+        pytest.skip("the given admin has no 2FA enabled")
+    payload = {"distributionSlots": [{"slotNumber": 0, "rosPercentage": -1}]} if method == "PATCH" else None
+    exchange = api.request(method, path, headers={"Authorization": f"Bearer {admin}"}, json=payload)
+    expect(exchange, 403, "BRIEF §8: modify and cancel are 2FA routes", code="2FA_CODE_REQUIRED")
+
+
+@pytest.mark.mock
+def test_tx05_modify_changes_pending_slots_only(api, mock):
+    rule = "BRIEF §8: modify edits PENDING slots and values; a slot that has run cannot change (409)"
+    exchange = api.request("PATCH", MODIFY, headers=api.auth(code=True), json={"description": "x"})
+    expect(exchange, 404, rule, code="NOT_FOUND")
+    put_schedule(api, THREE_SLOTS)
+    queue(api, MULTI_QUEUE)
+    edit = {
+        "distributionSlots": [{"slotNumber": 2, "rosPercentage": 2.5}],
+        "rosPercentage": 5.0,
+        "description": "Edited",
+    }
+    data = expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=edit), 200, rule)["data"]
+    assert [s["rosPercentage"] for s in data["distributionSlots"]] == [1.5, 2.5, 1.0], rule
+    assert data["values"]["rosPercentage"] == 5.0 and data["values"]["description"] == "Edited", rule
+    expect_400(
+        api,
+        "PATCH",
+        MODIFY,
+        {"distributionSlots": [{"slotNumber": 3, "rosPercentage": 2.0}], "rosPercentage": 1.0},
+        rule,
+        mentions="sum",
+    )
+    mock.advance(to="next-slot")  # slot 1 runs
+    late = {"distributionSlots": [{"slotNumber": 1, "rosPercentage": 9.0}], "rosPercentage": 12.5}
+    expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=late), 409, rule, code="CONFLICT")
+    assert status(api)["distributionSlots"][0]["rosPercentage"] == 1.5, f"{rule}: the executed slot changed"
+    pools = {"premiumPoolAmount": 20000}
+    data = expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=pools), 200, rule)["data"]
+    assert data["values"]["premiumPoolAmount"] == 20000, rule
+    mock.advance(until="2026-02-12T22:30:00.000Z")
+    paid = sum(s["executionDetails"]["premiumPoolStats"]["totalDistributed"] for s in status(api)["distributionSlots"])
+    assert round(paid, 2) == 20000, f"{rule}: the day paid {paid} of the new 20000 premium pool"
+
+
+@pytest.mark.mock
+def test_tx06_cancel_drops_pending_slots_and_keeps_run_ones(api, mock):
+    rule = "BRIEF §8: cancel removes today's PENDING slots; executed ones stay; nothing to cancel is 404"
+    put_schedule(api, THREE_SLOTS)
+    queue(api, MULTI_QUEUE)
+    mock.advance(to="next-slot")
+    expect(api.request("DELETE", CANCEL, headers=api.auth(code=True), json={}), 200, rule)
+    left = status(api)
+    assert [(s["slotNumber"], s["status"]) for s in left["distributionSlots"]] == [(1, "COMPLETED")], rule
+    expect(api.request("DELETE", CANCEL, headers=api.auth(code=True)), 404, rule, code="NOT_FOUND")
+    assert mock.advance(until="2026-02-12T22:30:00.000Z") == [], f"{rule}: a cancelled slot ran"
+
+
+@pytest.mark.mock
+def test_tx06_cancelling_an_untouched_day_allows_a_new_queue(api, mock):
+    rule = "BRIEF §8: when no slot had run, cancel removes the day and today can be queued again"
+    put_schedule(api, THREE_SLOTS)
+    queue(api, MULTI_QUEUE)
+    expect(api.request("DELETE", CANCEL, headers=api.auth(code=True), json={}), 200, rule)
+    assert status(api)["status"] == "EMPTY", rule
+    queue(api, multi_queue(1.0, 1.0, 1.0), rule)
+
+
+@pytest.mark.mock
+def test_tx07_a_whole_admin_session(api, mock):
+    """The calls the admin app makes, in its order: every one answered 2xx, none 404."""
+    answers: list[tuple[str, str, int]] = []
+
+    def call(method, path, *, headers=None, json_body=None, params=None, code=False):
+        headers = dict(headers or {})
+        body = dict(json_body) if json_body is not None else None
+        if code:  # the real client puts the code in the body (or the query for GET)
+            if body is not None:
+                body["twoFACode"] = api.code()
+            else:
+                params = {**(params or {}), "twoFACode": api.code()}
+        exchange = api.request(method, path, headers=headers, json=body, params=params)
+        answers.append((method, path, exchange.status))
+        return expect(exchange, (200, 201), "BRIEF §8: the admin app must meet no error")
+
+    code = api.code()
+    signed = call(
+        "POST", LOGIN, json_body={"identifier": "admin@novunt.test", "password": "Admin123!", "twoFACode": code}
+    )
+    auth = {"Authorization": f"Bearer {signed['data']['token']}"}
+    call("GET", CONFIG, params={"format": "flat", "includeTooltips": "false"})
+    call("GET", MY_PERMISSIONS, headers=auth)
+    call("GET", MY_PERMISSIONS, headers=auth)
+    # the schedule page
+    call("GET", SCHEDULE, headers=auth)
+    call("GET", TIMEZONES, headers=auth)
+    call("GET", "/cron-status")
+    form = []
+    for i, time in enumerate(["09:00:00", "15:00:00", "21:00:00"]):
+        form.append({"time": time, "label": "", "index": i})
+        call("GET", PREVIEW, headers=auth, params={"timezone": "Africa/Lagos", "slots": json.dumps(form)})
+    call("PUT", SCHEDULE, headers=auth, json_body=THREE_SLOTS, code=True)
+    call("GET", SCHEDULE, headers=auth)
+    # the declaration page
+    call("GET", "/config", params={"format": "flat", "includeTooltips": "false"})
+    call("GET", QUALIFIERS, headers=auth)
+    call("GET", STATUS, headers=auth)
+    call("POST", QUEUE, headers=auth, json_body=MULTI_QUEUE, code=True)
+    call("GET", STATUS, headers=auth)
+    call("PATCH", MODIFY, headers=auth, json_body={"description": "Adjusted"}, code=True)
+    call("DELETE", CANCEL, headers=auth, json_body={}, code=True)
+    call("GET", STATUS, headers=auth)
+    call("POST", "/api/v1/admin/logout", headers=auth, json_body={})
+    assert all(200 <= status_ < 300 for _, _, status_ in answers), answers
+    assert get_schedule(api)["numberOfSlots"] == 3

@@ -1,0 +1,49 @@
+"""The other calls the admin pages make: permissions, platform configuration, pool qualifiers."""
+
+from __future__ import annotations
+
+from ..domain.distribution import qualifier_counts
+from ..services import current
+
+
+def _caller(token_info: dict) -> dict:
+    return token_info["user"]
+
+
+async def my_permissions(token_info: dict, **_) -> tuple[dict, int]:
+    grants = current().fixtures.permissions
+    role = _caller(token_info)["role"]
+    every = [p["key"] for p in grants["permissions"]]
+    keys = every if role == "superAdmin" else grants["roles"].get(role, [])
+    return {"success": True, "data": {"permissions": list(keys), "role": role}}, 200
+
+
+async def list_permissions(**_) -> tuple[dict, int]:
+    catalogue = current().fixtures.permissions["permissions"]
+    return {"success": True, "data": [{**p, "isSystemPermission": True} for p in catalogue]}, 200
+
+
+def _nested(flat: dict) -> dict:
+    tree: dict = {}
+    for key, value in flat.items():
+        node = tree
+        *parents, leaf = key.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return tree
+
+
+async def platform_config(format: str = "flat", includeTooltips: bool = False, **_) -> tuple[dict, int]:
+    config = current().fixtures.config
+    values = config.get("values", {})
+    body = {"success": True, "data": values if format == "flat" else _nested(values)}
+    if includeTooltips:
+        body["tooltips"] = config.get("tooltips", {})
+    return body, 200
+
+
+async def pool_qualifiers(**_) -> tuple[dict, int]:
+    services = current()
+    data = qualifier_counts(services.store.investors_with_active_stakes(), services.fixtures.pools)
+    return {"success": True, "data": data}, 200
