@@ -275,3 +275,15 @@ def test_tx07_a_whole_admin_session(api, mock):
     call("POST", "/api/v1/admin/logout", headers=auth, json_body={})
     assert all(200 <= status_ < 300 for _, _, status_ in answers), answers
     assert get_schedule(api)["numberOfSlots"] == 3
+
+
+@pytest.mark.live_read
+def test_tx01_preview_without_parameters_shows_the_saved_schedule(api, admin):
+    rule = "later clients call the preview with no parameters: the saved schedule is previewed"
+    exchange = api.request("GET", PREVIEW, headers=api.auth())
+    data = expect(exchange, (200, 404), rule)
+    if exchange.status == 200:
+        saved = get_schedule(api)
+        assert data["data"]["timezone"] == saved["timezone"], rule
+        times = {f"{s['hour']:02d}:{s['minute']:02d}:{s['second']:02d}" for s in saved["schedules"]}
+        assert {r["slotTime"] for r in data["data"]["nextExecutions"]} <= times, rule

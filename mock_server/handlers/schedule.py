@@ -76,8 +76,22 @@ async def toggle_schedule(body: dict, **_) -> tuple[dict, int]:
     }, 200
 
 
-async def preview_schedule(timezone: str, slots: str, **_) -> tuple[dict, int]:
+def _saved_form(services: Services) -> tuple[str, str]:
+    """The saved schedule as the preview's parameters (for clients that omit them)."""
+    settings = _stored_settings(services)
+    entries = [
+        {"time": f"{s['hour']:02d}:{s['minute']:02d}:{s['second']:02d}", "label": s["label"]}
+        for s in settings["schedules"]
+    ]
+    return settings["timezone"], json.dumps(entries)
+
+
+async def preview_schedule(timezone: str | None = None, slots: str | None = None, **_) -> tuple[dict, int]:
     services = current()
+    if timezone is None or slots is None:
+        saved_zone, saved_slots = _saved_form(services)
+        timezone = saved_zone if timezone is None else timezone
+        slots = saved_slots if slots is None else slots
     problems = []
     zone_name = services.catalogue.resolve(timezone)
     if zone_name is None:
