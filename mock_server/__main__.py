@@ -6,4 +6,6 @@ from .cli import main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(args if args and args[0] in {"serve", "clock", "verify", "-h", "--help"} else ["serve", *args]))
+    sys.exit(
+        main(args if args and args[0] in {"serve", "clock", "verify", "fuzz", "-h", "--help"} else ["serve", *args])
+    )

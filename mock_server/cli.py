@@ -78,6 +78,8 @@ def build_parser() -> Parser:
     moves.add_argument("--next-slot", action="store_true", help="move to the next slot and run it")
     moves.add_argument("--until", type=_instant, metavar="ISO", help="move forwards to an instant")
     moves.add_argument("--reset", action="store_true", help="reset the mock to its fixtures")
+    moves.add_argument("--pause", action="store_true", help="freeze the clock where it is")
+    moves.add_argument("--resume", action="store_true", help="let the clock follow the wall clock again")
 
     verify = commands.add_parser(
         "verify",
@@ -91,6 +93,19 @@ def build_parser() -> Parser:
     verify.add_argument("--allow-distribution", action="store_true", help="allow queueing real distributions")
     verify.add_argument("--junitxml", help="write a JUnit XML report here")
     verify.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
+
+    fuzz = commands.add_parser(
+        "fuzz",
+        help="run the Schemathesis property-based suite",
+        description="Fuzz every operation of the contract (read-only against a live backend unless told).",
+    )
+    fuzz.add_argument("base_url", nargs="?", help="the backend (default: an in-process mock)")
+    fuzz.add_argument("--examples", type=int, default=100, help="examples per operation (default 100)")
+    fuzz.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
+    fuzz.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
+    fuzz.add_argument("--allow-writes", action="store_true", help="also fuzz the schedule and toggle writes")
+    fuzz.add_argument("--allow-distribution", action="store_true", help="also fuzz queueing (pays people)")
+    fuzz.add_argument("--seed", type=int, help="a Hypothesis seed, to reproduce a run")
     return parser
 
 
@@ -139,6 +154,10 @@ def clock(args: argparse.Namespace) -> int:
             response = httpx.post(f"{base}/clock/advance", json={"until": args.until.isoformat()})
         elif args.reset:
             response = httpx.post(f"{base}/reset", json={})
+        elif args.pause:
+            response = httpx.post(f"{base}/clock/pause")
+        elif args.resume:
+            response = httpx.post(f"{base}/clock/resume")
         else:
             response = httpx.get(f"{base}/clock")
     except httpx.HTTPError as exc:
@@ -148,27 +167,47 @@ def clock(args: argparse.Namespace) -> int:
     return 0 if response.is_success else 1
 
 
-def verify(args: argparse.Namespace) -> int:
-    import pytest
-
-    argv = ["--pyargs", "contract_tests", "-p", "no:cacheprovider"]
+def _suite_arguments(args: argparse.Namespace, package: str) -> list[str]:
+    argv = ["--pyargs", package, "-p", "no:cacheprovider"]
     if args.base_url:
         argv += ["--base-url", args.base_url]
-    for flag, value in (("--token", args.token), ("--totp-secret", args.totp_secret), ("--junitxml", args.junitxml)):
+    options = (
+        ("--token", args.token),
+        ("--totp-secret", args.totp_secret),
+        ("--junitxml", getattr(args, "junitxml", None)),
+    )
+    for flag, value in options:
         if value:
             argv += [flag, value]
     if args.allow_writes:
         argv.append("--allow-writes")
     if args.allow_distribution:
         argv.append("--allow-distribution")
+    return argv
+
+
+def verify(args: argparse.Namespace) -> int:
+    import pytest
+
+    argv = _suite_arguments(args, "contract_tests")
     if args.keyword:
         argv += ["-k", args.keyword]
     return int(pytest.main(argv))
 
 
+def fuzz(args: argparse.Namespace) -> int:
+    import pytest
+
+    os.environ["CONTRACT_FUZZ_EXAMPLES"] = str(args.examples)
+    argv = _suite_arguments(args, "contract_tests.fuzz")
+    if args.seed is not None:
+        argv.append(f"--hypothesis-seed={args.seed}")
+    return int(pytest.main(argv))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return {"serve": serve, "clock": clock, "verify": verify}[args.command](args)
+    return {"serve": serve, "clock": clock, "verify": verify, "fuzz": fuzz}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pyotp
 
 from .auth import mint_token
-from .domain.schedule import next_executions, parse_iso, slots_from, to_iso
-from .domain.timezones import zone
+from .domain.distribution import status_view
+from .domain.schedule import (
+    day_end,
+    local_to_utc,
+    next_executions,
+    parse_iso,
+    slot_instant,
+    slots_from,
+    to_iso,
+    to_local_iso,
+    today_in,
+)
+from .domain.timezones import label, zone
 from .errors import ApiError
+from .resources import STATIC_DIR
 from .services import Services, current
+from .views import LEGACY_SCHEDULES, LEGACY_ZONE
 
 
 def clock_view(services: Services) -> dict:
@@ -124,15 +137,69 @@ async def mint(body: dict, **_) -> tuple[dict, int]:
     return {"token": token, "expiresAt": to_iso(expires)}, 200
 
 
+def totp_now(secret: str, now: datetime) -> dict:
+    """The code an authenticator shows at ``now``, and how long it stays current."""
+    totp = pyotp.TOTP(secret)
+    return {"code": totp.at(now), "validForSeconds": totp.interval - int(now.timestamp()) % totp.interval}
+
+
 async def current_totp(identifier: str, **_) -> tuple[dict, int]:
     services = current()
     user = _identity(services, identifier)
     if not user.get("totpSecret"):
         raise ApiError(404, "NOT_FOUND", f"{user['email']} has no two-factor authentication enabled")
-    totp = pyotp.TOTP(user["totpSecret"])
+    return totp_now(user["totpSecret"], services.clock.now()), 200
+
+
+async def control_page(**_) -> tuple[str, int, dict]:
+    page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
+    return page, 200, {"Content-Type": "text/html"}  # the page declares its charset itself
+
+
+async def control_state(**_) -> tuple[dict, int]:
+    """Everything the page shows: the clock, the schedule on today's local day, today's slots, codes."""
+    services = current()
+    services.runner.catch_up()
     now = services.clock.now()
-    remaining = totp.interval - int(now.timestamp()) % totp.interval
-    return {"code": totp.at(now), "validForSeconds": remaining}, 200
+    settings = services.store.settings()
+    zone_name = settings["timezone"] if settings else LEGACY_ZONE
+    tz = zone(zone_name)
+    day = today_in(tz, now)
+    iso_day = day.isoformat()
+    identities = []
+    for identity in services.fixtures.identities:
+        entry = {
+            "identifier": identity["email"],
+            "role": identity["role"],
+            "password": identity["password"],
+            "twoFAEnabled": bool(identity.get("twoFAEnabled")),
+        }
+        if identity.get("totpSecret"):
+            entry.update(totp_now(identity["totpSecret"], now))
+        identities.append(entry)
+    return {
+        "now": to_iso(now),
+        "frozen": services.clock.frozen,
+        "timezone": zone_name,
+        "timezoneLabel": label(zone_name, now),
+        "localTime": to_local_iso(now, tz),
+        "isEnabled": bool(settings["isEnabled"]) if settings else True,
+        "today": iso_day,
+        "dayStart": to_iso(local_to_utc(day, time(0), tz)),
+        "dayEnd": to_iso(day_end(day, tz)),
+        "schedule": [
+            {
+                "slotNumber": slot.slot_number,
+                "scheduledTime": slot.scheduled_time,
+                "label": slot.label,
+                "scheduledFor": to_iso(slot_instant(day, slot, tz)),
+            }
+            for slot in slots_from(settings["schedules"] if settings else LEGACY_SCHEDULES)
+        ],
+        "day": status_view(services.store.day(iso_day), services.store.slots_of(iso_day), iso_day),
+        "faults": services.store.faults(),
+        "identities": identities,
+    }, 200
 
 
 async def list_faults(**_) -> tuple[dict, int]:

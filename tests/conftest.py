@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
+import time
 from datetime import datetime
+from pathlib import Path
 
+import httpx
 import pytest
 from starlette.testclient import TestClient
 
@@ -40,3 +46,35 @@ def admin_headers(client: TestClient, identifier: str = "admin@novunt.test", cod
 
 def at(text: str) -> datetime:
     return parse_iso(text)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def serve(tmp_path: Path):
+    """Start ``novunt-mock serve`` with extra arguments in a child process; yields (url, log path)."""
+    processes = []
+
+    def start(*arguments: str) -> tuple[str, Path]:
+        port = free_port()
+        log = tmp_path / f"server-{port}.log"
+        with log.open("w") as sink:
+            command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), *arguments]
+            processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT))
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/cron-status", timeout=1)
+                return url, log
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError(f"the mock did not start: {log.read_text()}")
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)

@@ -4,39 +4,16 @@ by the server's own access log and by reading the state back."""
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
-def served(tmp_path):
-    port = _free_port()
-    log = tmp_path / "server.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "serve", "--port", str(port)], stdout=sink, stderr=subprocess.STDOUT
-        )
-        url = f"http://127.0.0.1:{port}"
-        for _ in range(200):
-            try:
-                httpx.get(f"{url}/cron-status", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        yield url, log
-        process.terminate()
-        process.wait(timeout=10)
+def served(serve):
+    return serve()
 
 
 def state(url: str, token: str) -> tuple:

@@ -25,6 +25,8 @@ HANDLERS = {
     "modifyTodayDistribution": declarations.modify_today,
     "cancelTodayDistribution": declarations.cancel_today,
     # control.yaml
+    "controlPage": control.control_page,
+    "controlState": control.control_state,
     "getClock": control.get_clock,
     "setClock": control.set_clock,
     "advanceClock": control.advance_clock,

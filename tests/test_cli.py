@@ -1,0 +1,63 @@
+"""The command line as a person meets it: complete help, one-line errors with exit 2, the clock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from mock_server.cli import main
+
+
+def run(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "mock_server.cli", *arguments], capture_output=True, text=True, timeout=60
+    )
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        ("serve", ["--port", "--origin", "--mongo-uri", "--start-time", "--frozen", "--strict-2fa", "--require-2fa"]),
+        ("clock", ["--advance", "--next-slot", "--until", "--reset", "--pause", "--resume", "--url"]),
+        ("verify", ["--token", "--totp-secret", "--allow-writes", "--allow-distribution", "--junitxml"]),
+        ("fuzz", ["--examples", "--seed", "--allow-writes"]),
+    ],
+)
+def test_help_is_complete(command, words, capsys):
+    with pytest.raises(SystemExit) as done:
+        main([command, "--help"])
+    assert done.value.code == 0
+    shown = capsys.readouterr().out
+    assert all(word in shown for word in words), shown
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [["serve", "--port", "70000"], ["serve", "--start-time", "yesterday"], ["launch"], ["clock", "--advance", "x"]],
+)
+def test_bad_arguments_get_one_line_and_exit_2(arguments):
+    result = run(*arguments)
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr
+
+
+def test_clock_moves_a_running_mock(serve):
+    url, _ = serve("--frozen", "--start-time", "2026-02-12T07:00:00Z", "--quiet")
+    moved = run("clock", "--url", url, "--advance", "3600")
+    assert moved.returncode == 0 and json.loads(moved.stdout)["now"] == "2026-02-12T08:00:00.000Z"
+    assert json.loads(run("clock", "--url", url, "--next-slot").stdout)["now"] == "2026-02-12T14:59:59.000Z"
+    assert json.loads(run("clock", "--url", url, "--resume").stdout)["frozen"] is False
+    assert run("clock", "--url", "http://127.0.0.1:9").returncode == 1
+
+
+def test_access_log_has_one_line_per_request(serve):
+    import httpx
+
+    url, log = serve("--frozen")
+    httpx.get(f"{url}/cron-status")
+    httpx.get(f"{url}/nope")
+    lines = [line for line in log.read_text().splitlines() if "mock_server.access" in line]
+    assert any(line.endswith("ms") and "GET /nope 404" in line for line in lines), lines

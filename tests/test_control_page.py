@@ -1,0 +1,95 @@
+"""The /__mock/ page in a real browser: headless Chromium (Debian's), driven by Playwright."""
+
+from __future__ import annotations
+
+import shutil
+
+import httpx
+import pytest
+
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+THREE = {
+    "timezone": "Africa/Lagos",
+    "numberOfSlots": 3,
+    "schedules": [
+        {"slotNumber": n, "hour": h, "minute": 0, "second": 0, "label": name}
+        for n, h, name in ((1, 9, "Morning"), (2, 15, "Afternoon"), (3, 21, "Evening"))
+    ],
+}
+QUEUE = {
+    "multiSlotEnabled": True,
+    "distributionSlots": [{"slotNumber": n, "rosPercentage": r} for n, r in ((1, 1.5), (2, 2.0), (3, 1.0))],
+    "rosPercentage": 4.5,
+    "premiumPoolAmount": 10000,
+    "performancePoolAmount": 5000,
+}
+
+
+def queue_a_day(url: str) -> None:
+    token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
+
+    def headers() -> dict:
+        code = httpx.get(f"{url}/__mock/totp/admin").json()["code"]
+        return {"Authorization": f"Bearer {token}", "X-2FA-Code": code}
+
+    assert httpx.put(
+        f"{url}/api/v1/admin/cron-settings/distribution-schedule", headers=headers(), json=THREE
+    ).is_success
+    assert httpx.post(
+        f"{url}/api/v1/admin/daily-declaration-returns/today/queue", headers=headers(), json=QUEUE
+    ).is_success
+
+
+@pytest.fixture
+def page(serve):
+    url, _ = serve("--frozen", "--start-time", "2026-02-12T07:00:00Z", "--quiet")
+    queue_a_day(url)
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        tab = browser.new_page()
+        tab.goto(f"{url}/__mock/")
+        tab.wait_for_selector("[data-slot='3']")
+        yield tab, url
+        browser.close()
+
+
+def status_of(tab, slot: int) -> str:
+    return tab.get_attribute(f"[data-slot='{slot}']", "data-status")
+
+
+def test_next_slot_turns_the_slot_completed(page):
+    tab, _ = page
+    assert [status_of(tab, n) for n in (1, 2, 3)] == ["PENDING"] * 3
+    tab.click("#next-slot")
+    tab.wait_for_selector("[data-slot='1'][data-status='COMPLETED']")
+    assert [status_of(tab, n) for n in (2, 3)] == ["PENDING", "PENDING"]
+    assert "288" in tab.inner_text("[data-slot='1']"), "the card shows the stakes paid"
+    assert "09:00:00 local" in tab.inner_text("#now")
+
+
+def test_an_armed_failure_shows_on_the_card(page):
+    tab, _ = page
+    tab.fill("#fault-slot", "2")
+    tab.click("#fault")
+    tab.wait_for_selector("#faults:has-text('slot 2')")
+    tab.click("#next-slot")
+    tab.wait_for_selector("[data-slot='1'][data-status='COMPLETED']")
+    tab.click("#next-slot")
+    tab.wait_for_selector("[data-slot='2'][data-status='FAILED']")
+    assert "Simulated failure" in tab.inner_text("[data-slot='2']")
+
+
+def test_hour_pause_and_codes(page):
+    tab, url = page
+    tab.click("#plus-hour")
+    tab.wait_for_selector("#now:has-text('09:00:00')")
+    code = httpx.get(f"{url}/__mock/totp/admin").json()["code"]
+    assert tab.inner_text("code.totp") == code
+    assert tab.inner_text("#pause") == "Resume"  # started frozen
+    tab.click("#pause")
+    tab.wait_for_selector("#pause:has-text('Pause')")
+    assert httpx.get(f"{url}/__mock/clock").json()["frozen"] is False
