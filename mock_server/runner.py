@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .clock import Clock
-from .domain.distribution import SlotPayout, exact, slot_payout, wire
+from .domain.distribution import SlotPayout, Stake, exact, slot_payout, wire
 from .domain.schedule import parse_iso, to_iso
 from .fixtures import Fixtures
 from .store import Store
@@ -42,17 +42,20 @@ def _empty_stats() -> dict:
 
 def stats_of_ledger(entry: dict) -> dict:
     """The wire stats of a stored ledger entry (used when a racing worker already paid)."""
-    totals: dict[str, list] = {"ros": [0, exact(0)], "premium": [0, exact(0)], "performance": [0, exact(0)]}
-    for payment in entry["payments"]:
-        totals[payment["kind"]][0] += 1
-        totals[payment["kind"]][1] += exact(payment["amount"])
+
+    def summed(kind: str) -> tuple[int, float]:
+        amounts = entry[kind].values()
+        return len(amounts), wire(sum((exact(a) for a in amounts), exact(0)))
+
+    (stakes, ros), (premium_users, premium), (performance_users, performance) = (
+        summed("ros"),
+        summed("premium"),
+        summed("performance"),
+    )
     return {
-        "rosStats": {"processedStakes": totals["ros"][0], "totalDistributed": wire(totals["ros"][1])},
-        "premiumPoolStats": {"usersReceived": totals["premium"][0], "totalDistributed": wire(totals["premium"][1])},
-        "performancePoolStats": {
-            "usersReceived": totals["performance"][0],
-            "totalDistributed": wire(totals["performance"][1]),
-        },
+        "rosStats": {"processedStakes": stakes, "totalDistributed": ros},
+        "premiumPoolStats": {"usersReceived": premium_users, "totalDistributed": premium},
+        "performancePoolStats": {"usersReceived": performance_users, "totalDistributed": performance},
     }
 
 
@@ -85,48 +88,50 @@ class Runner:
         return parse_iso(pending[0]["scheduledFor"]) if pending else None
 
     # -- the loop --------------------------------------------------------------------------------
-    def _next_event(self, start: datetime, end: datetime) -> Event | None:
-        settings = self.store.settings()
-        enabled = bool(settings and settings.get("isEnabled"))
-        best: Event | None = None
-        for slot in self.store.pending_slots():
-            due = max(parse_iso(slot["scheduledFor"]), start)
-            day_end = parse_iso(slot["dayEnd"])
-            if enabled and due < day_end:
-                event = Event(due, slot["date"], slot["slotNumber"], "run")
-            else:
-                event = Event(max(day_end, start), slot["date"], slot["slotNumber"], "expire")
-            if event.at > end:
-                continue
-            if best is None or (event.at, event.date, event.slot_number) < (best.at, best.date, best.slot_number):
-                best = event
-        return best
+    @staticmethod
+    def _event(slot: dict, start: datetime, enabled: bool) -> Event:
+        due = max(parse_iso(slot["scheduledFor"]), start)
+        day_end = parse_iso(slot["dayEnd"])
+        if enabled and due < day_end:
+            return Event(due, slot["date"], slot["slotNumber"], "run")
+        return Event(max(day_end, start), slot["date"], slot["slotNumber"], "expire")
 
     def _process(self, start: datetime, end: datetime, *, move_clock: bool) -> list[dict]:
+        """Run or expire, in time order (then date, then slot), every pending slot due by ``end``.
+
+        Settings, pending slots and stakes are read once: nothing else changes them while the lock
+        is held, and a slot another process took first is skipped by the atomic claim.
+        """
+        settings = self.store.settings()
+        enabled = bool(settings and settings.get("isEnabled"))
+        events = sorted(
+            (self._event(slot, start, enabled) for slot in self.store.pending_slots()),
+            key=lambda e: (e.at, e.date, e.slot_number),
+        )
         ran: list[dict] = []
-        enabled_when_started = self._enabled()
-        while (event := self._next_event(start, end)) is not None:
+        payout_context: PayoutContext | None = None
+        for event in events:
+            if event.at > end:
+                break
             if move_clock and event.at > self.clock.now():
                 self.clock.set(event.at)
             if event.kind == "run":
-                outcome = self._execute(event.date, event.slot_number, event.at)
+                payout_context = payout_context or self._payout_context()
+                outcome = self._execute(event.date, event.slot_number, event.at, payout_context)
             else:
                 reason = (
                     "the schedule was disabled until the day ended"
-                    if not enabled_when_started
+                    if not enabled
                     else "the day ended before the slot could run"
                 )
                 outcome = self._expire(event.date, event.slot_number, event.at, reason)
             if outcome:
                 ran.append(outcome)
+        self.store.archive_ended_days(to_iso(end))
         return ran
 
-    def _enabled(self) -> bool:
-        settings = self.store.settings()
-        return bool(settings and settings.get("isEnabled"))
-
     # -- one slot --------------------------------------------------------------------------------
-    def _execute(self, date: str, slot_number: int, at: datetime) -> dict | None:
+    def _execute(self, date: str, slot_number: int, at: datetime, context: PayoutContext) -> dict | None:
         slot = self.store.claim_slot(date, slot_number)
         if slot is None:
             return None
@@ -135,7 +140,7 @@ class Runner:
         if fault is not None:
             stats, status, error = _empty_stats(), "FAILED", fault
         else:
-            payout = self._payout(slot)
+            payout = context.payout(slot)
             if self.store.record_payout(date, slot_number, payout.payments):
                 stats = payout.stats()
             else:  # another worker paid this (date, slot) already: report its ledger, pay nothing
@@ -172,19 +177,30 @@ class Runner:
             "transitions": ["PENDING", "FAILED"],
         }
 
-    def _payout(self, slot: dict) -> SlotPayout:
+    def _payout_context(self) -> PayoutContext:
         investors = self.store.investors_with_active_stakes()
-        pools = self.fixtures.pools
 
         def qualifiers(pool: str) -> list[str]:
-            ranks = set(pools[pool]["ranks"])
+            ranks = set(self.fixtures.pools[pool]["ranks"])
             return [doc["_id"] for doc in investors if doc.get("rank") in ranks]
 
+        return PayoutContext(self.store.active_stakes(), qualifiers("premium"), qualifiers("performance"))
+
+
+@dataclass(frozen=True)
+class PayoutContext:
+    """Who a slot pays: the active stakes and each pool's qualifiers (read once per clock move)."""
+
+    stakes: list[Stake]
+    premium_users: list[str]
+    performance_users: list[str]
+
+    def payout(self, slot: dict) -> SlotPayout:
         return slot_payout(
-            self.store.active_stakes(),
+            self.stakes,
             exact(slot["rosPercentage"]),
             exact(slot["premiumPoolAmount"]),
-            qualifiers("premium"),
+            self.premium_users,
             exact(slot["performancePoolAmount"]),
-            qualifiers("performance"),
+            self.performance_users,
         )

@@ -4,10 +4,18 @@ The same code runs on mongomock (embedded, the default) and on a real MongoDB (`
 Instants are stored as the wire's ISO strings (fixed width, so they sort and compare as time does);
 money as decimal strings, so nothing is ever a binary float in storage.
 
-Exactly-once payment rests on two unique indexes declared here and enforced by both engines:
-``distribution_slots (date, slotNumber)`` (a slot is claimed PENDING -> EXECUTING atomically, once)
-and ``payouts (date, slotNumber)`` (one ledger entry per slot of a day, holding each active stake
-once: so a (stake, date, slot) can be paid at most once even if two workers race past the claim).
+Natural keys are the ``_id``s: a day is its date, a slot ``date:NN``, a ledger entry ``date:NN``.
+The primary key is the unique index both engines always enforce (and mongomock checks it by a
+dictionary lookup, where it checks a secondary unique index by scanning). So:
+
+- one queue a day: ``distributions._id = date``;
+- exactly-once payment: a slot is claimed PENDING -> EXECUTING atomically, once; and its payments are
+  one ledger entry ``payouts._id = date:NN`` holding each active stake once, so a (stake, date, slot)
+  is paid at most once even if two workers race past the claim.
+
+Open days live in ``distributions`` / ``distribution_slots``; once a day has ended and nothing of it
+is pending, ``archive_ended_days`` moves it to ``distribution_history`` / ``slot_history``. The
+collections every request reads stay small (mongomock scans a whole collection on every query).
 """
 
 from __future__ import annotations
@@ -29,14 +37,17 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "users": [([("email", ASCENDING)], True), ([("username", ASCENDING)], True)],
     "investors": [([("rank", ASCENDING)], False)],
     "stakes": [([("isActive", ASCENDING)], False)],
-    "distributions": [([("date", ASCENDING)], True)],
-    "distribution_slots": [
-        ([("date", ASCENDING), ("slotNumber", ASCENDING)], True),
-        ([("status", ASCENDING), ("scheduledFor", ASCENDING)], False),
-    ],
-    "payouts": [([("date", ASCENDING), ("slotNumber", ASCENDING)], True)],
+    "distributions": [([("dayEnd", ASCENDING)], False)],
+    "distribution_slots": [([("status", ASCENDING), ("scheduledFor", ASCENDING)], False)],
+    "distribution_history": [],
+    "slot_history": [([("date", ASCENDING)], False)],
+    "payouts": [([("date", ASCENDING)], False)],
     "faults": [([("slotNumber", ASCENDING)], False)],
 }
+
+
+def slot_key(date: str, slot_number: int) -> str:
+    return f"{date}:{slot_number:02d}"
 
 
 def connect(mongo_uri: str | None, database: str) -> Database:
@@ -103,8 +114,8 @@ class Store:
     # -- distributions ---------------------------------------------------------------------------
     def insert_day(self, day: dict, slots: list[dict]) -> None:
         """Store a queued day; raises ``DuplicateKeyError`` when the date already has one."""
-        self.db.distributions.insert_one(day)
-        self.db.distribution_slots.insert_many(slots)
+        self.db.distributions.insert_one({**day, "_id": day["date"]})
+        self.db.distribution_slots.insert_many([{**s, "_id": slot_key(s["date"], s["slotNumber"])} for s in slots])
 
     def day(self, date: str) -> dict | None:
         return self.db.distributions.find_one({"date": date})
@@ -122,20 +133,19 @@ class Store:
     def claim_slot(self, date: str, slot_number: int, to_status: str = "EXECUTING") -> dict | None:
         """PENDING -> ``to_status``, atomically; None if someone else got there first."""
         return self.db.distribution_slots.find_one_and_update(
-            {"date": date, "slotNumber": slot_number, "status": "PENDING"},
+            {"_id": slot_key(date, slot_number), "status": "PENDING"},
             {"$set": {"status": to_status}},
             return_document=ReturnDocument.AFTER,
         )
 
     def finish_slot(self, date: str, slot_number: int, status: str, details: dict) -> None:
         self.db.distribution_slots.update_one(
-            {"date": date, "slotNumber": slot_number},
-            {"$set": {"status": status, "executionDetails": details}},
+            {"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": details}}
         )
 
     def update_pending_slot(self, date: str, slot_number: int, fields: dict) -> bool:
         result = self.db.distribution_slots.update_one(
-            {"date": date, "slotNumber": slot_number, "status": "PENDING"}, {"$set": fields}
+            {"_id": slot_key(date, slot_number), "status": "PENDING"}, {"$set": fields}
         )
         return result.modified_count == 1 or result.matched_count == 1
 
@@ -148,24 +158,45 @@ class Store:
     def delete_day(self, date: str) -> None:
         self.db.distributions.delete_one({"date": date})
 
+    def archive_ended_days(self, now: str) -> int:
+        """Move days that have ended (local midnight passed) with nothing pending into history."""
+        moved = 0
+        for day in self.db.distributions.find({"dayEnd": {"$lte": now}}):
+            slots = self.slots_of(day["date"])
+            if any(slot["status"] == "PENDING" for slot in slots):
+                continue
+            if slots:
+                self.db.slot_history.insert_many(slots)
+            self.db.distribution_history.insert_one(day)
+            self.db.distribution_slots.delete_many({"date": day["date"]})
+            self.db.distributions.delete_one({"_id": day["_id"]})
+            moved += 1
+        return moved
+
+    def history(self, date: str) -> tuple[dict | None, list[dict]]:
+        """An archived day and its slots."""
+        day = self.db.distribution_history.find_one({"date": date})
+        return day, list(self.db.slot_history.find({"date": date}).sort("slotNumber", ASCENDING))
+
     def record_payout(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
-        """The slot's ledger entry; False (and nothing written) if that slot of that day was paid."""
+        """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.
+
+        One map per kind (``ros``: stake -> amount, ``premium``/``performance``: user -> amount), so
+        a beneficiary appears at most once per (date, slot) by construction.
+        """
+        entry: dict = {"_id": slot_key(date, slot_number), "date": date, "slotNumber": slot_number}
+        for kind in ("ros", "premium", "performance"):
+            entry[kind] = {}
+        for payment in payments:
+            entry[payment.kind][payment.beneficiary] = str(payment.amount)
         try:
-            self.db.payouts.insert_one(
-                {
-                    "date": date,
-                    "slotNumber": slot_number,
-                    "payments": [
-                        {"kind": p.kind, "beneficiary": p.beneficiary, "amount": str(p.amount)} for p in payments
-                    ],
-                }
-            )
+            self.db.payouts.insert_one(entry)
         except DuplicateKeyError:
             return False
         return True
 
     def payout(self, date: str, slot_number: int) -> dict:
-        return self.db.payouts.find_one({"date": date, "slotNumber": slot_number})
+        return self.db.payouts.find_one({"_id": slot_key(date, slot_number)})
 
     def payouts(self, date: str | None = None) -> list[dict]:
         query = {"date": date} if date else {}

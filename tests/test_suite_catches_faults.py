@@ -18,7 +18,7 @@ EXPECTED = {
     "wrong-status": {"TC16", "TC17", "TC18"},
     "missing-field": {"TC03", "TC08"},
     "no-2fa": {"TC06"},
-    "slot-runs-twice": {"TC21"},
+    "slot-runs-twice": {"TC21", "TC22"},
     "wrong-offset": {"TC02"},
 }
 

@@ -62,6 +62,7 @@ def plan_day(body: dict, settings: dict | None, day: date, now: datetime) -> tup
             "description": body.get("description") or "",
         },
         "createdAt": to_iso(now),
+        "dayEnd": ends,
     }
     return day_doc, slot_docs
 
