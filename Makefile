@@ -9,7 +9,7 @@ BASE_URL ?=
 
 SEED   ?= 20260211
 
-.PHONY: install serve test lint contract fuzz verify clean
+.PHONY: install serve test lint contract fuzz verify bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ fuzz: $(STAMP)
 verify: $(STAMP)
 	@test -n "$(BASE_URL)" || { echo "usage: make verify BASE_URL=https://backend [ARGS='--allow-writes']"; exit 2; }
 	$(BIN)/python -m pytest --pyargs contract_tests --base-url "$(BASE_URL)" $(ARGS)
+
+# Throughput against a bare Starlette ceiling and Prism (installed here when npm is), suite and year timings.
+bench: $(STAMP)
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools --silent --no-audit --no-fund; fi
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) reports

@@ -7,6 +7,8 @@ routing and before request validation, so the brief's order of checks holds: tok
 
 from __future__ import annotations
 
+import functools
+import inspect
 from datetime import datetime, timedelta
 
 import jwt
@@ -42,19 +44,23 @@ def _unauthorized(reason: str) -> ApiError:
     return ApiError(401, "UNAUTHORIZED", f"{UNAUTHORIZED_MESSAGE}: {reason}")
 
 
+@functools.lru_cache(maxsize=4096)
+def _decode(token: str, secret: str) -> dict | str:
+    """The token's payload, or why it is refused. Cached: a token's bytes never change; its expiry
+    is judged on the simulated clock at every use, outside this cache."""
+    try:
+        return jwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False, "verify_iat": False})
+    except jwt.InvalidSignatureError:
+        return "the token's signature is not valid"
+    except jwt.PyJWTError:
+        return "the token is malformed (expected a three-part JWT)"
+
+
 def authenticate(services: Services, token: str) -> dict:
     """The staff identity a token names, judged on the simulated clock; 401 otherwise."""
-    try:
-        payload = jwt.decode(
-            token,
-            services.settings.jwt_secret,
-            algorithms=["HS256"],
-            options={"verify_exp": False, "verify_iat": False},
-        )
-    except jwt.InvalidSignatureError:
-        raise _unauthorized("the token's signature is not valid") from None
-    except jwt.PyJWTError:
-        raise _unauthorized("the token is malformed (expected a three-part JWT)") from None
+    payload = _decode(token, services.settings.jwt_secret)
+    if isinstance(payload, str):
+        raise _unauthorized(payload)
     exp = payload.get("exp")
     if not isinstance(exp, int | float) or exp <= services.clock.now().timestamp():
         raise _unauthorized("the token has expired; sign in again")
@@ -123,3 +129,7 @@ def bearer_info(token: str, request) -> dict:
         code = presented_code(request.headers, parsed_body(scope), request.query_params)
         require_two_factor(services, user, code)
     return {"sub": user["_id"], "user": user}
+
+
+# Connexion inspects the security function's signature on every request; give it the answer.
+bearer_info.__signature__ = inspect.signature(bearer_info)  # type: ignore[attr-defined]

@@ -65,12 +65,16 @@ class Runner:
         self.store = store
         self.fixtures = fixtures
         self._lock = threading.RLock()
+        # Nothing is due before this instant, as long as the store has not changed since.
+        self._idle_until: tuple[int, datetime] | None = None
 
     # -- public ----------------------------------------------------------------------------------
     def catch_up(self) -> list[dict]:
         """Run whatever is due at the clock's current instant."""
         with self._lock:
             now = self.clock.now()
+            if self._idle_until and self._idle_until[0] == self.store.version and now < self._idle_until[1]:
+                return []  # nothing is due yet and nothing has changed (embedded store only)
             return self._process(now, now, move_clock=False)
 
     def advance_to(self, target: datetime) -> list[dict]:
@@ -110,8 +114,10 @@ class Runner:
         )
         ran: list[dict] = []
         payout_context: PayoutContext | None = None
+        next_due = datetime.max.replace(tzinfo=end.tzinfo)
         for event in events:
             if event.at > end:
+                next_due = event.at
                 break
             if move_clock and event.at > self.clock.now():
                 self.clock.set(event.at)
@@ -128,6 +134,7 @@ class Runner:
             if outcome:
                 ran.append(outcome)
         self.store.archive_ended_days(to_iso(end))
+        self._idle_until = (self.store.version, next_due) if self.store.embedded else None
         return ran
 
     # -- one slot --------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ collections every request reads stay small (mongomock scans a whole collection o
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 
 import mongomock
@@ -58,9 +59,30 @@ def connect(mongo_uri: str | None, database: str) -> Database:
 class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.version = 0  # bumped by every write that can change what is due, and when
+        self._cache: dict[str, tuple[int, object]] = {}
+
+    @property
+    def embedded(self) -> bool:
+        """True for mongomock: then this process is the only writer, and may trust ``version``."""
+        return isinstance(self.db.client, mongomock.MongoClient)
+
+    def _changed(self) -> None:
+        self.version += 1
+
+    def _cached(self, key: str, read):
+        """``read()``, remembered until the next write when this process is the only writer."""
+        if not self.embedded:
+            return read()
+        version, value = self._cache.get(key, (-1, None))
+        if version != self.version:
+            value = read()
+            self._cache[key] = (self.version, value)
+        return copy.deepcopy(value)
 
     # -- lifecycle -------------------------------------------------------------------------------
     def reset(self, fixtures: Fixtures) -> None:
+        self._changed()
         for name in (*INDEXES, "settings"):
             self.db.drop_collection(name)
         for name, indexes in INDEXES.items():
@@ -74,7 +96,7 @@ class Store:
 
     # -- identities ------------------------------------------------------------------------------
     def user_by_id(self, user_id: str) -> dict | None:
-        return self.db.users.find_one({"_id": user_id})
+        return self._cached(f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}))
 
     def user_by_identifier(self, identifier: str) -> dict | None:
         text = identifier.strip()
@@ -82,6 +104,7 @@ class Store:
 
     def accept_totp_step(self, user_id: str, step: int) -> bool:
         """Strict 2FA: record ``step`` as used; False when it (or a later one) was used before."""
+        self._changed()
         updated = self.db.users.find_one_and_update(
             {"_id": user_id, "$or": [{"lastTotpStep": {"$exists": False}}, {"lastTotpStep": {"$lt": step}}]},
             {"$set": {"lastTotpStep": step}},
@@ -90,9 +113,10 @@ class Store:
 
     # -- settings --------------------------------------------------------------------------------
     def settings(self) -> dict | None:
-        return self.db.settings.find_one({"settingType": "daily_distribution"})
+        return self._cached("settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}))
 
     def save_settings(self, fields: dict) -> dict:
+        self._changed()
         return self.db.settings.find_one_and_update(
             {"settingType": "daily_distribution"},
             {"$set": fields},
@@ -114,6 +138,7 @@ class Store:
     # -- distributions ---------------------------------------------------------------------------
     def insert_day(self, day: dict, slots: list[dict]) -> None:
         """Store a queued day; raises ``DuplicateKeyError`` when the date already has one."""
+        self._changed()
         self.db.distributions.insert_one({**day, "_id": day["date"]})
         self.db.distribution_slots.insert_many([{**s, "_id": slot_key(s["date"], s["slotNumber"])} for s in slots])
 
@@ -132,6 +157,7 @@ class Store:
 
     def claim_slot(self, date: str, slot_number: int, to_status: str = "EXECUTING") -> dict | None:
         """PENDING -> ``to_status``, atomically; None if someone else got there first."""
+        self._changed()
         return self.db.distribution_slots.find_one_and_update(
             {"_id": slot_key(date, slot_number), "status": "PENDING"},
             {"$set": {"status": to_status}},
@@ -139,23 +165,28 @@ class Store:
         )
 
     def finish_slot(self, date: str, slot_number: int, status: str, details: dict) -> None:
+        self._changed()
         self.db.distribution_slots.update_one(
             {"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": details}}
         )
 
     def update_pending_slot(self, date: str, slot_number: int, fields: dict) -> bool:
+        self._changed()
         result = self.db.distribution_slots.update_one(
             {"_id": slot_key(date, slot_number), "status": "PENDING"}, {"$set": fields}
         )
         return result.modified_count == 1 or result.matched_count == 1
 
     def delete_pending_slots(self, date: str) -> int:
+        self._changed()
         return self.db.distribution_slots.delete_many({"date": date, "status": "PENDING"}).deleted_count
 
     def update_day(self, date: str, fields: dict) -> None:
+        self._changed()
         self.db.distributions.update_one({"date": date}, {"$set": fields})
 
     def delete_day(self, date: str) -> None:
+        self._changed()
         self.db.distributions.delete_one({"date": date})
 
     def archive_ended_days(self, now: str) -> int:

@@ -28,7 +28,8 @@ def today(services: Services) -> date:
 def today_status(services: Services) -> dict:
     services.runner.catch_up()
     day = today(services).isoformat()
-    return status_view(services.store.day(day), services.store.slots_of(day), day)
+    stored = services.store.day(day)
+    return status_view(stored, services.store.slots_of(day) if stored else [], day)
 
 
 def plan_day(body: dict, settings: dict | None, day: date, now: datetime) -> tuple[dict, list[dict]]:
