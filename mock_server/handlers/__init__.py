@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 from .. import control
 from . import admin_app, declarations, schedule, session, status
 
@@ -38,3 +40,7 @@ HANDLERS = {
     "listFaults": control.list_faults,
     "injectFault": control.inject_fault,
 }
+
+# Connexion inspects a handler's signature on every request; give every handler the answer once.
+for _handler in set(HANDLERS.values()):
+    _handler.__signature__ = inspect.signature(_handler)
