@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.load import measure  # noqa: E402
 from bench.year import simulate_year  # noqa: E402
+from contract_tests.helpers import MULTI_QUEUE, QUEUE, THREE_SLOTS  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
@@ -84,22 +85,8 @@ def mock_session(port: int) -> dict:
     base = f"http://127.0.0.1:{port}"
     token = httpx.post(f"{base}/__mock/tokens", json={"identifier": "ops"}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    schedule = {
-        "timezone": "Africa/Lagos",
-        "numberOfSlots": 3,
-        "schedules": [{"slotNumber": n, "hour": h, "minute": 0, "second": 0} for n, h in ((1, 9), (2, 15), (3, 21))],
-    }
-    queue = {
-        "multiSlotEnabled": True,
-        "distributionSlots": [{"slotNumber": n, "rosPercentage": r} for n, r in ((1, 1.5), (2, 2.0), (3, 1.0))],
-        "rosPercentage": 4.5,
-        "premiumPoolAmount": 10000,
-        "performancePoolAmount": 5000,
-    }
-    assert httpx.put(f"{base}{PATHS['schedule']}", headers=headers, json=schedule).is_success
-    assert httpx.post(
-        f"{base}/api/v1/admin/daily-declaration-returns/today/queue", headers=headers, json=queue
-    ).is_success
+    assert httpx.put(f"{base}{PATHS['schedule']}", headers=headers, json=THREE_SLOTS).is_success
+    assert httpx.post(f"{base}{QUEUE}", headers=headers, json=MULTI_QUEUE).is_success
     httpx.post(f"{base}/__mock/clock/advance", json={"to": "next-slot"})
     return headers
 

@@ -38,6 +38,15 @@ def _port(text: str) -> int:
     return value
 
 
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    """The backend a suite runs against, its credentials and what it may change."""
+    parser.add_argument("base_url", nargs="?", help="the backend (default: an in-process mock)")
+    parser.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
+    parser.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
+    parser.add_argument("--allow-writes", action="store_true", help="allow schedule and toggle changes (restored)")
+    parser.add_argument("--allow-distribution", action="store_true", help="allow queueing (pays people: staging only)")
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="novunt-mock", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -86,11 +95,7 @@ def build_parser() -> Parser:
         help="run the contract suite against a backend",
         description="Run the 27 contract cases (and the Schemathesis suite) against BASE_URL; read-only by default.",
     )
-    verify.add_argument("base_url", nargs="?", help="the backend (default: an in-process mock)")
-    verify.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
-    verify.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
-    verify.add_argument("--allow-writes", action="store_true", help="allow schedule and toggle changes (restored)")
-    verify.add_argument("--allow-distribution", action="store_true", help="allow queueing real distributions")
+    add_target_options(verify)
     verify.add_argument("--junitxml", help="write a JUnit XML report here")
     verify.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
 
@@ -99,12 +104,8 @@ def build_parser() -> Parser:
         help="run the Schemathesis property-based suite",
         description="Fuzz every operation of the contract (read-only against a live backend unless told).",
     )
-    fuzz.add_argument("base_url", nargs="?", help="the backend (default: an in-process mock)")
+    add_target_options(fuzz)
     fuzz.add_argument("--examples", type=int, default=100, help="examples per operation (default 100)")
-    fuzz.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
-    fuzz.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
-    fuzz.add_argument("--allow-writes", action="store_true", help="also fuzz the schedule and toggle writes")
-    fuzz.add_argument("--allow-distribution", action="store_true", help="also fuzz queueing (pays people)")
     fuzz.add_argument("--seed", type=int, help="a Hypothesis seed, to reproduce a run")
     return parser
 

@@ -7,26 +7,14 @@ import shutil
 import httpx
 import pytest
 
+from contract_tests.helpers import MULTI_QUEUE, THREE_SLOTS
+
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-THREE = {
-    "timezone": "Africa/Lagos",
-    "numberOfSlots": 3,
-    "schedules": [
-        {"slotNumber": n, "hour": h, "minute": 0, "second": 0, "label": name}
-        for n, h, name in ((1, 9, "Morning"), (2, 15, "Afternoon"), (3, 21, "Evening"))
-    ],
-}
-QUEUE = {
-    "multiSlotEnabled": True,
-    "distributionSlots": [{"slotNumber": n, "rosPercentage": r} for n, r in ((1, 1.5), (2, 2.0), (3, 1.0))],
-    "rosPercentage": 4.5,
-    "premiumPoolAmount": 10000,
-    "performancePoolAmount": 5000,
-}
+THREE, QUEUE = THREE_SLOTS, MULTI_QUEUE  # the seed's day
 
 
 def queue_a_day(url: str) -> None:

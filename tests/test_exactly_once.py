@@ -6,27 +6,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 from starlette.testclient import TestClient
 
+from contract_tests.helpers import MULTI_QUEUE, THREE_SLOTS
 from mock_server.domain.distribution import Payment
 from mock_server.runner import Runner
 
 from .conftest import admin_headers, at, make_app
 
-THREE = {
-    "timezone": "Africa/Lagos",
-    "numberOfSlots": 3,
-    "schedules": [
-        {"slotNumber": 1, "hour": 9, "minute": 0, "second": 0},
-        {"slotNumber": 2, "hour": 15, "minute": 0, "second": 0},
-        {"slotNumber": 3, "hour": 21, "minute": 0, "second": 0},
-    ],
-}
-QUEUE = {
-    "multiSlotEnabled": True,
-    "distributionSlots": [{"slotNumber": n, "rosPercentage": r} for n, r in ((1, 1.5), (2, 2.0), (3, 1.0))],
-    "rosPercentage": 4.5,
-    "premiumPoolAmount": 10000,
-    "performancePoolAmount": 5000,
-}
+THREE, QUEUE = THREE_SLOTS, MULTI_QUEUE  # the seed's day
 
 
 def queued_app():

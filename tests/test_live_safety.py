@@ -23,15 +23,16 @@ def state(url: str, token: str) -> tuple:
     return schedule["schedules"], schedule["timezone"], schedule["isEnabled"], schedule["updatedAt"], today["status"]
 
 
+def run_suite(package: str, *options: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pytest", "--pyargs", package, "-q", "-p", "no:cacheprovider", *options]
+    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+
+
 def test_read_only_run_changes_nothing_and_fuzzes_only_gets(served):
     url, log = served
     token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
     before = state(url, token)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
-         "--base-url", url, "--token", token],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    run = run_suite("contract_tests", "--base-url", url, "--token", token)
     assert run.returncode == 0, run.stdout[-3000:]
     assert state(url, token) == before, "a read-only run changed the backend"
     accepted_writes = [
@@ -49,11 +50,10 @@ def test_write_run_restores_what_it_found(served):
     url, _log = served
     token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
     before = state(url, token)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests.cases", "-q", "-p", "no:cacheprovider",
-         "--base-url", url, "--token", token, "--totp-secret", "NOVUNTMOCKADMINTOTPSECRETKEYABCD", "--allow-writes"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    secret = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"
+    run = run_suite(
+        "contract_tests.cases", "--base-url", url, "--token", token, "--totp-secret", secret, "--allow-writes"
+    )
     assert run.returncode == 0, run.stdout[-3000:]
     assert "TC08  Update schedule                  PASSED" in run.stdout
     after = state(url, token)
