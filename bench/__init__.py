@@ -1,0 +1,3 @@
+"""Benchmarks (see run.py)."""
+
+import mock_server  # noqa: F401  (first: it silences Connexion's import-time deprecation notices)

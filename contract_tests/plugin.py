@@ -73,6 +73,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     for name, text in MARKERS.items():
         config.addinivalue_line("markers", f"{name}: {text}")
+    for message in ("Using `httpx` with `starlette.testclient`", "jsonschema.RefResolver", "RefResolutionError"):
+        config.addinivalue_line("filterwarnings", f"ignore:.*{message}.*")
     config._contract_results = {}  # type: ignore[attr-defined]
 
 

@@ -88,13 +88,13 @@ class Target:
         if self.is_mock:
             return self.control.token(ADMIN, expires_in=-60)
         past = datetime.now(UTC) - timedelta(hours=1)
-        return forged_token(exp=past, key="expired-token-probe")
+        return forged_token(exp=past, key="expired-token-probe-signed-with-a-foreign-key")
 
     def close(self) -> None:
         self.client.close()
 
 
-def forged_token(*, exp: datetime | None = None, key: str = "not-the-server-secret") -> str:
+def forged_token(*, exp: datetime | None = None, key: str = "not-the-server-secret-but-32-bytes-long") -> str:
     now = datetime.now(UTC)
     payload = {
         "id": "65c9f0a1b2c3d4e5f6a70001",

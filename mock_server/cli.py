@@ -116,6 +116,7 @@ def serve(args: argparse.Namespace) -> int:
     from .app import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("connexion").setLevel(logging.WARNING)
     if args.quiet:
         logging.getLogger("mock_server.access").setLevel(logging.WARNING)
     settings = Settings(
