@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import jwt
 import pyotp
 
-from .errors import UNAUTHORIZED_MESSAGE, ApiError
+from .errors import ApiError, unauthorized_message
 from .services import Services, parsed_body, services_of
 
 TWO_FA_HEADER = "x-2fa-code"
@@ -41,7 +41,7 @@ def mint_token(
 
 
 def _unauthorized(reason: str) -> ApiError:
-    return ApiError(401, "UNAUTHORIZED", f"{UNAUTHORIZED_MESSAGE}: {reason}")
+    return ApiError(401, "UNAUTHORIZED", unauthorized_message(reason))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -63,7 +63,7 @@ def authenticate(services: Services, token: str) -> dict:
         raise _unauthorized(payload)
     exp = payload.get("exp")
     if not isinstance(exp, int | float) or exp <= services.clock.now().timestamp():
-        raise _unauthorized("the token has expired; sign in again")
+        raise _unauthorized("the token has expired")
     user = services.store.user_by_id(str(payload.get("id")))
     if user is None:
         raise _unauthorized("the token names no known account")

@@ -30,7 +30,12 @@ CODES_BY_STATUS = {
     500: "INTERNAL_ERROR",
 }
 
-UNAUTHORIZED_MESSAGE = "Authentication required: send a valid admin token (Authorization: Bearer <JWT>)"
+
+def unauthorized_message(reason: str) -> str:
+    """The one wording of a 401, whichever layer refused the token."""
+    reason = reason.rstrip(".")
+    reason = reason[:1].lower() + reason[1:]
+    return f"Authentication required: {reason}. Sign in again, or send 'Authorization: Bearer <JWT>'"
 
 
 class ApiError(Exception):
@@ -70,7 +75,7 @@ def error_response(
 def _problem_message(exc: ProblemException) -> str:
     detail = exc.detail or exc.title or "Request failed"
     if exc.status == 401:
-        return f"{UNAUTHORIZED_MESSAGE} ({detail})"
+        return unauthorized_message(str(detail))
     return str(detail)
 
 
