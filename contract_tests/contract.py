@@ -16,7 +16,6 @@ from jsonschema import Draft4Validator
 from mock_server.resources import CONTRACT
 
 SECRET_KEYS = {"twoFACode", "password", "token", "refreshToken"}
-METHODS = ("get", "put", "post", "patch", "delete")
 
 
 @cache

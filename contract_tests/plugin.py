@@ -167,7 +167,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     match = CASE_ID.search(report.nodeid.split("::")[-1])
     if not match or (report.when != "call" and not (report.skipped or report.failed)):
         return
-    results = _results(report)
+    results = _results()
     if results is None:
         return
     case = match.group(1).upper()
@@ -203,7 +203,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             print(banner, flush=True)
 
 
-def _results(_report) -> dict | None:
+def _results() -> dict | None:
+    """The summary's store (pytest_runtest_logreport is not handed the config)."""
     return getattr(_CONFIG[0], "_contract_results", None) if _CONFIG else None
 
 

@@ -40,12 +40,13 @@ def read_document(path: Path) -> dict:
         return yaml.safe_load(handle)
 
 
-def build_services(settings: Settings, clock: Clock | None = None, db: Database | None = None) -> Services:
+def build_services(
+    settings: Settings, contract: dict, clock: Clock | None = None, db: Database | None = None
+) -> Services:
     fixtures = load(settings.fixtures_dir)
     clock = clock or Clock(settings.start_time, frozen=settings.frozen)
     store = Store(db if db is not None else connect(settings.mongo_uri, settings.database))
     store.reset(fixtures)
-    contract = read_document(CONTRACT)
     return Services(
         settings=settings,
         clock=clock,
@@ -82,9 +83,9 @@ def _ticker(services: Services):
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> AsyncApp:
     settings = settings or Settings()
-    services = build_services(settings, clock, db)
     contract = read_document(CONTRACT)
     control = read_document(CONTROL)
+    services = build_services(settings, contract, clock, db)
 
     app = AsyncApp(__name__, lifespan=_ticker(services))
     resolver = Resolver(function_resolver=HANDLERS.__getitem__)

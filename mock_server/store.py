@@ -175,7 +175,7 @@ class Store:
         result = self.db.distribution_slots.update_one(
             {"_id": slot_key(date, slot_number), "status": "PENDING"}, {"$set": fields}
         )
-        return result.modified_count == 1 or result.matched_count == 1
+        return result.matched_count == 1  # False: the slot is no longer PENDING
 
     def delete_pending_slots(self, date: str) -> int:
         self._changed()
@@ -203,11 +203,6 @@ class Store:
             self.db.distributions.delete_one({"_id": day["_id"]})
             moved += 1
         return moved
-
-    def history(self, date: str) -> tuple[dict | None, list[dict]]:
-        """An archived day and its slots."""
-        day = self.db.distribution_history.find_one({"date": date})
-        return day, list(self.db.slot_history.find({"date": date}).sort("slotNumber", ASCENDING))
 
     def record_payout(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
         """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.

@@ -20,8 +20,6 @@ from .domain.schedule import validate_slots
 from .errors import ApiError
 from .services import Services, services_of
 
-TOP_LEVEL_BRANCH_SIGNALS = ("enum", "required")
-
 
 def field_path(error: ValidationError) -> str:
     text = ""

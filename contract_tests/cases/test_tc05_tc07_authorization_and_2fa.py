@@ -25,7 +25,6 @@ from ..helpers import (
 from ..plugin import _token_has_2fa
 
 ADMIN_TOTP_SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixed admin identity
-ROUTE_IDS = [f"{m} {p.rsplit('/', 2)[-1]}" for m, p in ADMIN_ROUTES]
 
 
 def _state(api) -> tuple:

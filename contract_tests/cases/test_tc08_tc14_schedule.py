@@ -19,8 +19,6 @@ from ..helpers import (
     toggle,
 )
 
-WRITE = [pytest.mark.mock, pytest.mark.live_write]
-
 
 @pytest.mark.live_write
 def test_tc08_update_takes_effect_at_once(api, restore_schedule):

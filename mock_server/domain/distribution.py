@@ -17,8 +17,6 @@ MONEY_CONTEXT = Context(prec=60)
 HUNDRED = Decimal(100)
 PERCENT_PLACES = 4
 
-SLOT_STATUSES = ("PENDING", "EXECUTING", "COMPLETED", "FAILED")
-
 
 def exact(number: float | int | str | Decimal) -> Decimal:
     """The decimal a JSON number or stored string stands for (``2.0`` -> ``Decimal('2.0')``)."""
