@@ -7,7 +7,6 @@ from datetime import datetime, time, timedelta
 import pyotp
 
 from .auth import mint_token
-from .domain.distribution import status_view
 from .domain.schedule import (
     day_end,
     local_to_utc,
@@ -23,6 +22,7 @@ from .domain.timezones import label, zone
 from .errors import ApiError
 from .resources import STATIC_DIR
 from .services import Services, current
+from .today import today_status
 from .views import LEGACY_SCHEDULES, LEGACY_ZONE
 
 
@@ -196,7 +196,7 @@ async def control_state(**_) -> tuple[dict, int]:
             }
             for slot in slots_from(settings["schedules"] if settings else LEGACY_SCHEDULES)
         ],
-        "day": status_view(services.store.day(iso_day), services.store.slots_of(iso_day), iso_day),
+        "day": today_status(services),
         "faults": services.store.faults(),
         "identities": identities,
     }, 200

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .clock import Clock
-from .domain.distribution import SlotPayout, Stake, exact, slot_payout, wire
+from .domain.distribution import Payment, SlotPayout, Stake, exact, slot_payout
 from .domain.schedule import parse_iso, to_iso
 from .fixtures import Fixtures
 from .store import Store
@@ -33,30 +33,17 @@ class Event:
 
 
 def _empty_stats() -> dict:
-    return {
-        "rosStats": {"processedStakes": 0, "totalDistributed": 0.0},
-        "premiumPoolStats": {"usersReceived": 0, "totalDistributed": 0.0},
-        "performancePoolStats": {"usersReceived": 0, "totalDistributed": 0.0},
-    }
+    return SlotPayout(()).stats()
 
 
 def stats_of_ledger(entry: dict) -> dict:
     """The wire stats of a stored ledger entry (used when a racing worker already paid)."""
-
-    def summed(kind: str) -> tuple[int, float]:
-        amounts = entry[kind].values()
-        return len(amounts), wire(sum((exact(a) for a in amounts), exact(0)))
-
-    (stakes, ros), (premium_users, premium), (performance_users, performance) = (
-        summed("ros"),
-        summed("premium"),
-        summed("performance"),
+    payments = (
+        Payment(kind, beneficiary, exact(amount))
+        for kind in ("ros", "premium", "performance")
+        for beneficiary, amount in entry[kind].items()
     )
-    return {
-        "rosStats": {"processedStakes": stakes, "totalDistributed": ros},
-        "premiumPoolStats": {"usersReceived": premium_users, "totalDistributed": premium},
-        "performancePoolStats": {"usersReceived": performance_users, "totalDistributed": performance},
-    }
+    return SlotPayout(tuple(payments)).stats()
 
 
 class Runner:

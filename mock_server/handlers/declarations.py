@@ -4,32 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..domain.distribution import Refused, exact, plan_modification, split_evenly, status_view
-from ..domain.schedule import Slot, day_end, slot_instant, slots_from, to_iso, today_in
+from ..domain.distribution import Refused, exact, plan_modification, split_evenly
+from ..domain.schedule import Slot, day_end, slot_instant, slots_from, to_iso
 from ..domain.timezones import zone
 from ..errors import ApiError
-from ..services import Services, current
+from ..services import current
 from ..store import DuplicateKeyError
+from ..today import today, today_status
 from ..views import LEGACY_SCHEDULES, LEGACY_ZONE
 
 ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
-
-
-def schedule_zone(services: Services) -> str:
-    settings = services.store.settings()
-    return settings["timezone"] if settings else LEGACY_ZONE
-
-
-def today(services: Services) -> date:
-    """Today is the calendar date in the schedule's timezone, on the simulated clock."""
-    return today_in(zone(schedule_zone(services)), services.clock.now())
-
-
-def today_status(services: Services) -> dict:
-    services.runner.catch_up()
-    day = today(services).isoformat()
-    stored = services.store.day(day)
-    return status_view(stored, services.store.slots_of(day) if stored else [], day)
 
 
 def plan_day(body: dict, settings: dict | None, day: date, now: datetime) -> tuple[dict, list[dict]]:
