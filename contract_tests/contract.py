@@ -8,19 +8,29 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import yaml
 from connexion.json_schema import Draft4ResponseValidator, resolve_refs
 from jsonschema import Draft4Validator
 
-from mock_server.resources import CONTRACT
+from .redaction import MASK
 
 SECRET_KEYS = {"twoFACode", "password", "token", "refreshToken"}
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def contract_path() -> Path:
+    """openapi/contract.yaml: bundled inside the installed package, or beside it in a checkout."""
+    for candidate in (_PACKAGE / "_data" / "openapi" / "contract.yaml", _PACKAGE.parent / "openapi" / "contract.yaml"):
+        if candidate.is_file():
+            return candidate
+    raise FileNotFoundError(f"cannot find openapi/contract.yaml next to {_PACKAGE}")
 
 
 @cache
 def document() -> dict:
-    with CONTRACT.open(encoding="utf-8") as handle:
+    with contract_path().open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
 
 
@@ -50,7 +60,7 @@ def operation(method: str, path: str) -> dict | None:
 def redact(value):
     """A copy of a request body with secrets masked (they never reach output or reports)."""
     if isinstance(value, dict):
-        return {k: ("******" if k in SECRET_KEYS else redact(v)) for k, v in value.items()}
+        return {k: (MASK if k in SECRET_KEYS else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(v) for v in value]
     return value
@@ -91,11 +101,30 @@ class Exchange:
 
 
 class ContractViolation(AssertionError):
-    pass
+    """A case's failure, as a bug report: what was sent, what came back, what was expected, which rule."""
+
+    def __init__(self, exchange: Exchange | None, expected: str, rule: str) -> None:
+        self.exchange = exchange
+        self.expected = expected
+        self.rule = rule
+        told = f"\n{exchange.describe()}" if exchange is not None else ""
+        super().__init__(f"{told}\n  expected: {expected}\n  rule:     {rule}")
+
+    @property
+    def reason(self) -> str:
+        """One line for the summary: the expectation and the rule it comes from."""
+        first = self.expected.splitlines()[0] if self.expected else ""
+        return f"expected {first} ({self.rule})"
 
 
-def fail(exchange: Exchange, expected: str, rule: str) -> None:
-    raise ContractViolation(f"\n{exchange.describe()}\n  expected: {expected}\n  rule:     {rule}")
+def fail(exchange: Exchange | None, expected: str, rule: str) -> None:
+    raise ContractViolation(exchange, expected, rule)
+
+
+def check(exchange: Exchange | None, condition: object, expected: str, rule: str) -> None:
+    """Fail with a bug report unless ``condition`` holds."""
+    if not condition:
+        fail(exchange, expected, rule)
 
 
 def schema_problems(exchange: Exchange) -> list[str]:

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import copy
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from mock_server.domain.schedule import parse_iso
-
-from .contract import expect
+from .contract import expect, fail
+from .oracle import wall_clock
 from .target import Target
 
 TIMEZONES = "/api/v1/admin/cron-settings/timezones"
@@ -132,20 +130,22 @@ def status(api: Target, rule: str = "BRIEF §7") -> dict:
     return expect(api.request("GET", STATUS, headers=api.auth()), 200, rule)["data"]
 
 
-def expect_400(api: Target, method: str, path: str, payload, rule: str, *, mentions: str | None = None) -> list[str]:
-    """Send an invalid body with a valid code; expect 400 VALIDATION_ERROR whose errors mention ``mentions``."""
+def expect_400(api: Target, method: str, path: str, payload, rule: str, *, field: str | None = None) -> list[str]:
+    """Send an invalid body with a valid code; expect 400 VALIDATION_ERROR with an errors line naming ``field``.
+
+    Only the field is asserted, never a phrase: the brief promises one readable line per problem that
+    names the field (BRIEF §0), not our wording.
+    """
     exchange = api.request(method, path, headers=api.auth(code=True), json=payload)
     found = expect(exchange, 400, rule, code="VALIDATION_ERROR")
     errors = found.get("errors") or []
-    if mentions is not None and not any(mentions.lower() in line.lower() for line in errors):
-        from .contract import fail
-
-        fail(exchange, f"an errors line that names {mentions!r}", rule)
+    if field is not None and not any(field.lower() in line.lower() for line in errors):
+        fail(exchange, f"an errors line that names the field {field!r}", f"{rule}; BRIEF §0: one line per problem")
     return errors
 
 
 def local_wall(instant: str, zone: str) -> str:
-    return parse_iso(instant).astimezone(ZoneInfo(zone)).strftime("%H:%M:%S")
+    return wall_clock(instant, zone)
 
 
 def zone_of_label(label: str) -> str:
@@ -156,8 +156,6 @@ def now_of(api: Target) -> datetime:
     """Now as the target sees it: the mock's clock, or this machine's clock for a live backend."""
     if api.is_mock:
         return api.control.now()
-    from datetime import UTC
-
     return datetime.now(UTC)
 
 

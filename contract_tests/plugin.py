@@ -1,23 +1,28 @@
-"""pytest plugin (``pytest11`` entry point): options, the target, safety gates, the summary.
+"""pytest plugin (``pytest11`` entry point): options, the target, safety gates, redaction, the summary.
 
 pytest --pyargs contract_tests                      # against the in-process mock
 pytest --pyargs contract_tests --serve-mock         # against the mock served over HTTP
+pytest --pyargs contract_tests --mock-url URL       # against a mock already running at URL (reset!)
 pytest --pyargs contract_tests --base-url URL       # against a live backend, read-only
-    [--token T --totp-secret S] [--allow-writes] [--allow-distribution]
+    [--token T --totp-secret S --non-admin-token N] [--allow-writes] [--allow-distribution] [--contract-strict]
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
-import re
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
-from .catalogue import CASES
+from . import hooks
+from .contract import ContractViolation, document
+from .redaction import Secrets
+from .summary import SUMMARY, Summary, junit_of, needs, skip_for
 from .target import ServedMock, Target, in_process
 
-CASE_ID = re.compile(r"test_(t[cx]\d\d)", re.IGNORECASE)
+SECRETS = pytest.StashKey[Secrets]()
 MARKERS = {
     "mock": "needs the mock's simulated clock, control API or faults",
     "live_read": "safe against any backend: GETs and requests that cannot change state",
@@ -30,12 +35,25 @@ def _flag(name: str) -> bool:
     return os.environ.get(name, "").lower() in {"1", "true", "yes"}
 
 
-def pytest_addoption(parser: pytest.Parser) -> None:
+def _pytest_base_url_present(pluginmanager: pytest.PytestPluginManager) -> bool:
+    """pytest-base-url (pytest-playwright's dependency) owns ``--base-url`` when installed: reuse it."""
+    if pluginmanager.is_blocked("base_url"):
+        return False
+    return pluginmanager.has_plugin("base_url") or importlib.util.find_spec("pytest_base_url") is not None
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hooks)
+
+
+def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
     group = parser.getgroup("contract", "Multi-Slot Distribution contract suite")
+    if not _pytest_base_url_present(pluginmanager):
+        group.addoption("--base-url", help="a live backend to check (env CONTRACT_BASE_URL); default: the mock")
     group.addoption(
-        "--base-url",
-        default=os.environ.get("CONTRACT_BASE_URL"),
-        help="a live backend to check (env CONTRACT_BASE_URL); default: the in-process mock",
+        "--mock-url",
+        default=os.environ.get("CONTRACT_MOCK_URL"),
+        help="a running mock with the /__mock/ control API: the mock profile runs against it and resets it",
     )
     group.addoption(
         "--serve-mock",
@@ -66,8 +84,33 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--allow-distribution",
         action="store_true",
         default=_flag("CONTRACT_ALLOW_DISTRIBUTION"),
-        help="allow queueing real distributions (pays people: staging only)",
+        help="allow queueing, modifying and cancelling real distributions (pays people: staging only)",
     )
+    group.addoption(
+        "--contract-strict",
+        action="store_true",
+        default=_flag("CONTRACT_STRICT"),
+        help="fail the run when a case is skipped for a missing credential or option (env CONTRACT_STRICT=1; "
+        "`novunt-mock verify --strict`; pytest's own --strict is another thing)",
+    )
+    group.addoption(
+        "--overdue-grace",
+        type=float,
+        default=float(os.environ.get("CONTRACT_OVERDUE_GRACE", "5")),
+        help="minutes a PENDING slot may be past its time before the monitor calls it overdue (default 5)",
+    )
+
+
+def base_url(config: pytest.Config) -> str | None:
+    return config.getoption("base_url", None) or os.environ.get("CONTRACT_BASE_URL") or None
+
+
+def mode_of(config: pytest.Config) -> str:
+    if base_url(config):
+        return "live"
+    if config.getoption("mock_url") or config.getoption("serve_mock"):
+        return "served"
+    return "in-process"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -75,63 +118,90 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{name}: {text}")
     for message in ("Using `httpx` with `starlette.testclient`", "jsonschema.RefResolver", "RefResolutionError"):
         config.addinivalue_line("filterwarnings", f"ignore:.*{message}.*")
-    config._contract_results = {}  # type: ignore[attr-defined]
+    config.addinivalue_line("filterwarnings", "ignore::pytest.PytestExperimentalApiWarning")
+    secrets = Secrets()
+    secrets.remember(config.getoption("token"), config.getoption("totp_secret"), config.getoption("non_admin_token"))
+    config.stash[SECRETS] = secrets
+    summary = Summary(config, strict=config.getoption("contract_strict"))
+    config.stash[SUMMARY] = summary
+    config.pluginmanager.register(summary, "contract-summary")
 
 
 def _is_case(item: pytest.Item) -> bool:
     return item.nodeid.startswith("contract_tests/") or "/contract_tests/" in str(item.path)
 
 
+def unreachable(url: str) -> str | None:
+    """Why ``url`` cannot be a target (a bad URL, nothing listening), or None when it answers."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return f"{url!r} is not an http(s) URL (e.g. https://staging.example.com)"
+    try:
+        httpx.get(url.rstrip("/") + "/cron-status", timeout=10)
+    except httpx.HTTPError as exc:
+        return f"cannot reach {url}: {type(exc).__name__}: {exc}".splitlines()[0]
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    live = bool(config.getoption("--base-url"))
-    if not live:
+    cases = [item for item in items if _is_case(item)]
+    if not cases:
         return
-    writes = config.getoption("--allow-writes")
-    distribution = config.getoption("--allow-distribution")
-    for item in items:
-        if not _is_case(item):
-            continue
+    url = base_url(config) or config.getoption("mock_url")
+    if url:
+        why = unreachable(url)
+        if why:
+            pytest.exit(f"contract suite: {why}", returncode=2)
+    if mode_of(config) != "live":
+        return
+    writes = config.getoption("allow_writes")
+    distribution = config.getoption("allow_distribution")
+    for item in cases:
         marks = {mark.name for mark in item.iter_markers()}
         if "live_distribution" in marks and not distribution:
-            item.add_marker(
-                pytest.mark.skip(reason="queues a real distribution: run with --allow-distribution (staging only)")
-            )
-        elif "live_write" in marks and not writes:
-            item.add_marker(
-                pytest.mark.skip(reason="changes the schedule: run with --allow-writes (it restores what it finds)")
-            )
+            item.add_marker(pytest.mark.skip(reason=needs("--allow-distribution", "queues a real distribution")))
+        elif "live_write" in marks and not writes and "live_distribution" not in marks:
+            item.add_marker(pytest.mark.skip(reason=needs("--allow-writes", "changes the schedule, then restores it")))
         elif "mock" in marks and not marks & {"live_read", "live_write", "live_distribution"}:
             item.add_marker(
-                pytest.mark.skip(
-                    reason="needs the mock's simulated clock or control API; not run against a live backend"
-                )
+                pytest.mark.skip(reason=needs("the mock", "moves the mock's clock or uses its control API"))
             )
 
 
 @pytest.fixture(scope="session")
 def target(request: pytest.FixtureRequest):
     config = request.config
-    base_url = config.getoption("--base-url")
+    mode = mode_of(config)
     served = None
-    if base_url:
-        client = httpx.Client(base_url=base_url.rstrip("/"), timeout=30)
-        mode = "live"
-    elif config.getoption("--serve-mock"):
-        served = ServedMock()
-        client = httpx.Client(base_url=served.url, timeout=30)
-        mode = "served"
+    if mode == "live":
+        client = httpx.Client(base_url=base_url(config).rstrip("/"), timeout=30)
+    elif config.getoption("mock_url"):
+        client = httpx.Client(base_url=config.getoption("mock_url").rstrip("/"), timeout=30)
     else:
-        client = in_process()
-        mode = "in-process"
+        hook = config.hook.pytest_contract_mock_command if mode == "served" else config.hook.pytest_contract_mock_app
+        if mode == "served":
+            if config.hook.pytest_contract_mock_command(port=0, start="") is None:
+                pytest.exit("contract suite: no mock is installed to serve; pass --base-url", returncode=2)
+            served = ServedMock(lambda port, start: hook(port=port, start=start))
+            client = httpx.Client(base_url=served.url, timeout=30)
+        else:
+            from .target import START
+
+            app = hook(start=START)
+            if app is None:
+                pytest.exit("contract suite: no in-process mock is installed; pass --base-url URL", returncode=2)
+            client = in_process(app)
     built = Target(
         client,
         mode,
-        token=config.getoption("--token"),
-        totp_secret=config.getoption("--totp-secret"),
-        non_admin_token=config.getoption("--non-admin-token"),
-        allow_writes=config.getoption("--allow-writes") or mode != "live",
-        allow_distribution=config.getoption("--allow-distribution") or mode != "live",
+        token=config.getoption("token"),
+        totp_secret=config.getoption("totp_secret"),
+        non_admin_token=config.getoption("non_admin_token"),
+        allow_writes=config.getoption("allow_writes") or mode != "live",
+        allow_distribution=config.getoption("allow_distribution") or mode != "live",
+        secrets=config.stash[SECRETS],
     )
+    built.overdue_grace_minutes = config.getoption("overdue_grace")
     yield built
     built.close()
     if served:
@@ -150,7 +220,7 @@ def api(target: Target) -> Target:
 def mock(api: Target):
     """The mock's control API; the case is skipped against a live backend."""
     if not api.is_mock:
-        pytest.skip("needs the mock's simulated clock or control API")
+        skip_for("the mock", "moves the mock's clock or uses its control API")
     return api.control
 
 
@@ -158,71 +228,11 @@ def mock(api: Target):
 def admin(api: Target) -> str:
     token = api.admin_token()
     if not token:
-        pytest.skip("needs an admin token: pass --token (env CONTRACT_TOKEN)")
+        skip_for("--token", "an admin bearer token (env CONTRACT_TOKEN)")
     return token
 
 
-# -- the one-screen summary ----------------------------------------------------------------------
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    match = CASE_ID.search(report.nodeid.split("::")[-1])
-    if not match or (report.when != "call" and not (report.skipped or report.failed)):
-        return
-    results = _results()
-    if results is None:
-        return
-    case = match.group(1).upper()
-    outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
-    detail = ""
-    if report.skipped and isinstance(report.longrepr, tuple):
-        detail = report.longrepr[2].removeprefix("Skipped: ")
-    elif report.failed:
-        detail = next((line.strip() for line in str(report.longrepr).splitlines() if "expected:" in line), "")
-    previous = results.get(case)
-    rank = {"failed": 2, "passed": 1, "skipped": 0}
-    if previous is None or rank[outcome] > rank[previous[0]] or (outcome == previous[0] == "failed"):
-        results[case] = (outcome, detail)
-
-
-_CONFIG: list[pytest.Config] = []
-
-
-def pytest_sessionstart(session: pytest.Session) -> None:
-    _CONFIG[:] = [session.config]
-    config = session.config
-    if config.getoption("--base-url") and config.getoption("--allow-distribution"):
-        banner = (
-            "!" * 78 + "\n"
-            "!! --allow-distribution: this run QUEUES REAL DISTRIBUTIONS on "
-            f"{config.getoption('--base-url')}\n"
-            "!! Stakes will be paid. Never point this at production.\n" + "!" * 78
-        )
-        reporter = config.pluginmanager.get_plugin("terminalreporter")
-        if reporter:
-            reporter.write_line(banner, red=True, bold=True)
-        else:
-            print(banner, flush=True)
-
-
-def _results() -> dict | None:
-    """The summary's store (pytest_runtest_logreport is not handed the config)."""
-    return getattr(_CONFIG[0], "_contract_results", None) if _CONFIG else None
-
-
-def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    results = getattr(config, "_contract_results", {})
-    if not results:
-        return
-    terminalreporter.section("contract cases")
-    for case in sorted(results):
-        outcome, detail = results[case]
-        line = f"{case}  {CASES.get(case, ''):32s} {outcome.upper():8s} {detail}"
-        terminalreporter.write_line(
-            line[:200], red=outcome == "failed", green=outcome == "passed", yellow=outcome == "skipped"
-        )
-
-
-# -- writes that put back what they found --------------------------------------------------------
-def _token_has_2fa(token: str) -> bool:
+def token_has_2fa(token: str) -> bool:
     import jwt
 
     try:
@@ -232,30 +242,96 @@ def _token_has_2fa(token: str) -> bool:
 
 
 @pytest.fixture
-def restore_schedule(api: Target, admin: str):
-    """For cases that change the schedule or toggle: snapshot first, restore afterwards (even when
-    the case fails), and fail the teardown if the backend is not left exactly as it was found."""
-    from .helpers import get_schedule, put_schedule, settings_body, toggle
-
-    if not api.can_sign_2fa() and _token_has_2fa(admin):
-        pytest.skip("changing the schedule needs a 2FA code: pass --totp-secret (env CONTRACT_TOTP_SECRET)")
-    before = get_schedule(api)
-    yield before
-    after = get_schedule(api)
-    if settings_body(after) != settings_body(before):
-        put_schedule(api, settings_body(before))
-    if after["isEnabled"] != before["isEnabled"]:
-        toggle(api, before["isEnabled"])
-    final = get_schedule(api)
-    assert settings_body(final) == settings_body(before) and final["isEnabled"] == before["isEnabled"], (
-        f"the schedule was not restored: found {settings_body(before)} enabled={before['isEnabled']}, "
-        f"left {settings_body(final)} enabled={final['isEnabled']}"
-    )
+def signer(api: Target, admin: str) -> Target:
+    """The target, for cases that need a valid 2FA code (skipped live without --totp-secret)."""
+    if not api.can_sign_2fa() and token_has_2fa(admin):
+        skip_for("--totp-secret", "a valid 2FA code (env CONTRACT_TOTP_SECRET)")
+    return api
 
 
 @pytest.fixture
-def signer(api: Target, admin: str) -> Target:
-    """The target, for cases that need a valid 2FA code (skipped live without --totp-secret)."""
-    if not api.can_sign_2fa() and _token_has_2fa(admin):
-        pytest.skip("needs a 2FA code: pass --totp-secret (env CONTRACT_TOTP_SECRET)")
-    return api
+def restore_schedule(signer: Target):
+    """For cases that change the schedule or toggle: snapshot first, restore afterwards (even when
+    the case fails), and fail the teardown if the backend is not left exactly as it was found."""
+    from .restore import ScheduleSnapshot
+
+    snapshot = ScheduleSnapshot.take(signer)
+    yield snapshot.found
+    snapshot.restore()
+
+
+# -- reports: redaction, bug-report reasons, JUnit names and properties -----------------------------
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    secrets = item.config.stash.get(SECRETS, None)
+    if secrets is None:
+        return report
+    if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
+        report.contract_reason = secrets.scrub(call.excinfo.value.reason)  # type: ignore[attr-defined]
+    if isinstance(report.longrepr, tuple):
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, secrets.scrub(reason))
+    elif report.longrepr is not None:
+        report.longrepr = secrets.scrub(str(report.longrepr))
+    report.sections = [(title, secrets.scrub(content)) for title, content in report.sections]
+    return report
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    xml = junit_of(config)
+    if xml is not None:
+        for name, value in run_properties(config).items():
+            xml.add_global_property(name, value)
+    if base_url(config) and config.getoption("allow_distribution"):
+        banner = (
+            "!" * 78 + "\n"
+            f"!! --allow-distribution: this run QUEUES, MODIFIES AND CANCELS REAL DISTRIBUTIONS on {base_url(config)}\n"
+            "!! Stakes will be paid. Never point this at production.\n" + "!" * 78
+        )
+        reporter = config.pluginmanager.get_plugin("terminalreporter")
+        if reporter:
+            reporter.write_line(banner, red=True, bold=True)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    summary = session.config.stash.get(SUMMARY, None)
+    if summary is not None and summary.strict_failures() and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def run_properties(config: pytest.Config) -> dict[str, str]:
+    mode = mode_of(config)
+    target = (
+        base_url(config) or config.getoption("mock_url") or ("served mock" if mode == "served" else "in-process mock")
+    )
+    if mode == "live":
+        profile = "live: " + (
+            "distribution" if config.getoption("allow_distribution")
+            else "writes" if config.getoption("allow_writes") else "read-only"
+        )  # fmt: skip
+    else:
+        profile = "mock"
+    seed = config.getoption("hypothesis_seed", None)
+    return {
+        "target": str(target),
+        "mode": profile,
+        "seed": "random" if seed is None else str(seed),
+        "contract_version": str(document()["info"]["version"]),
+    }
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
+    summary = config.stash.get(SUMMARY, None)
+    if summary is None or not summary.cases:
+        return
+    terminalreporter.section("contract cases")
+    terminalreporter.write_line(f"target: {run_properties(config)['target']}  mode: {run_properties(config)['mode']}")
+    for line, outcome in summary.table():
+        terminalreporter.write_line(
+            line[:220], red=outcome == "failed", green=outcome == "passed", yellow=outcome == "skipped"
+        )
+    terminalreporter.write_line(summary.closing_line(), bold=True)
+    for problem in summary.strict_failures():
+        terminalreporter.write_line(f"--strict: {problem}", red=True)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,9 +12,9 @@ import httpx
 import jwt
 import pyotp
 
-from mock_server.domain.schedule import parse_iso, to_iso
-
 from .contract import Exchange
+from .oracle import parse_instant, wire_instant
+from .redaction import Secrets
 
 START = "2026-02-12T07:00:00.000Z"  # 08:00 in Lagos, the morning of the seed's first day
 ADMIN = "admin@novunt.test"
@@ -34,7 +33,10 @@ class Target:
         non_admin_token: str | None = None,
         allow_writes: bool = False,
         allow_distribution: bool = False,
+        secrets: Secrets | None = None,
     ) -> None:
+        self.secrets = secrets or Secrets()
+        self.secrets.remember(token, totp_secret, non_admin_token)
         self.client = client
         self.mode = mode  # "in-process" | "served" | "live"
         self._token = token
@@ -43,6 +45,7 @@ class Target:
         self.allow_writes = allow_writes
         self.allow_distribution = allow_distribution
         self.control = Control(self) if self.is_mock else None
+        self.last: Exchange | None = None  # the latest exchange, for failures that follow a step
 
     @property
     def is_mock(self) -> bool:
@@ -52,7 +55,12 @@ class Target:
     def request(self, method: str, path: str, *, headers=None, json=None, content=None, params=None) -> Exchange:
         response = self.client.request(method, path, headers=headers, json=json, content=content, params=params)
         sent = json if json is not None else content
-        return Exchange(method.upper(), path, sent, response.status_code, dict(response.headers), response.text)
+        if params:
+            path = f"{path}?{httpx.QueryParams(params)}"
+        exchange = Exchange(method.upper(), path, sent, response.status_code, dict(response.headers), response.text)
+        if not path.startswith("/__mock"):
+            self.last = exchange
+        return exchange
 
     # -- credentials -----------------------------------------------------------------------------
     def admin_token(self) -> str | None:
@@ -68,9 +76,11 @@ class Target:
 
     def code(self) -> str | None:
         """A current TOTP code for the admin (judged on the mock's clock when it is the mock)."""
-        if self.is_mock:
-            return self.control.totp(ADMIN)
-        return pyotp.TOTP(self._totp_secret).now() if self._totp_secret else None
+        code = self.control.totp(ADMIN) if self.is_mock else None
+        if not self.is_mock and self._totp_secret:
+            code = pyotp.TOTP(self._totp_secret).now()
+        self.secrets.remember(code)
+        return code
 
     def can_sign_2fa(self) -> bool:
         return self.is_mock or bool(self._totp_secret)
@@ -124,7 +134,7 @@ class Control:
         self._call("POST", "/reset", {"now": now, "frozen": frozen})
 
     def now(self) -> datetime:
-        return parse_iso(self._call("GET", "/clock")["now"])
+        return parse_instant(self._call("GET", "/clock")["now"])
 
     def advance(
         self, seconds: float | None = None, *, until: str | datetime | None = None, to: str | None = None
@@ -133,7 +143,7 @@ class Control:
         if seconds is not None:
             body["seconds"] = seconds
         if until is not None:
-            body["until"] = until if isinstance(until, str) else to_iso(until)
+            body["until"] = until if isinstance(until, str) else wire_instant(until)
         if to is not None:
             body["to"] = to
         return self._call("POST", "/clock/advance", body)["ran"]
@@ -142,10 +152,20 @@ class Control:
         body: dict = {"identifier": identifier}
         if expires_in is not None:
             body["expiresIn"] = expires_in
-        return self._call("POST", "/tokens", body)["token"]
+        token = self._call("POST", "/tokens", body)["token"]
+        self.target.secrets.remember(token)
+        return token
 
     def totp(self, identifier: str) -> str:
-        return self._call("GET", f"/totp/{identifier}")["code"]
+        code = self._call("GET", f"/totp/{identifier}")["code"]
+        self.target.secrets.remember(code)
+        return code
+
+    def active_stakes(self) -> list:
+        """The amounts of the mock's active stakes (inputs for the suite's own payout arithmetic)."""
+        from decimal import Decimal
+
+        return [Decimal(s["amount"]) for s in self._call("GET", "/stakes")["stakes"] if s["isActive"]]
 
     def fault(self, slot_number: int, *, times: int = 1, error: str | None = None) -> None:
         body: dict = {"slotNumber": slot_number, "times": times}
@@ -155,14 +175,9 @@ class Control:
 
 
 # -- building targets ------------------------------------------------------------------------------
-def in_process() -> httpx.Client:
+def in_process(app) -> httpx.Client:
     from starlette.testclient import TestClient
 
-    from mock_server.app import create_app
-    from mock_server.clock import Clock
-    from mock_server.settings import Settings
-
-    app = create_app(Settings(validate_responses=True, frozen=True, log_requests=False), clock=Clock(parse_iso(START)))
     return TestClient(app, raise_server_exceptions=False)
 
 
@@ -173,15 +188,12 @@ def _free_port() -> int:
 
 
 class ServedMock:
-    """The mock started the README's way (``novunt-mock serve``) in a child process."""
+    """A mock started as a user starts it (its own command, a child process), on a free port."""
 
-    def __init__(self) -> None:
+    def __init__(self, command_for) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [
-            sys.executable, "-m", "mock_server", "serve", "--port", str(self.port), "--frozen",
-            "--start-time", START, "--quiet", "--validate-responses",
-        ]  # fmt: skip
+        command = command_for(self.port, START)
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
         )

@@ -202,6 +202,13 @@ async def control_state(**_) -> tuple[dict, int]:
     }, 200
 
 
+async def list_stakes(**_) -> tuple[dict, int]:
+    stakes = current().store.all_stakes()
+    return {
+        "stakes": [{"id": s["_id"], "amount": str(s["amount"]), "isActive": bool(s["isActive"])} for s in stakes]
+    }, 200
+
+
 async def list_faults(**_) -> tuple[dict, int]:
     return {"faults": current().store.faults()}, 200
 

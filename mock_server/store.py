@@ -131,6 +131,9 @@ class Store:
             for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
         ]
 
+    def all_stakes(self) -> list[dict]:
+        return list(self.db.stakes.find({}, {"_id": True, "amount": True, "isActive": True}).sort("_id", ASCENDING))
+
     def investors_with_active_stakes(self) -> list[dict]:
         holders = set(self.db.stakes.distinct("userId", {"isActive": True}))
         return [doc for doc in self.db.investors.find().sort("_id", ASCENDING) if doc["_id"] in holders]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 
-from ..contract import expect
+from ..contract import check, expect
 from ..helpers import (
     ADMIN_ROUTES,
     DOUBLY_INVALID,
@@ -22,7 +22,8 @@ from ..helpers import (
     settings_body,
     status,
 )
-from ..plugin import _token_has_2fa
+from ..plugin import token_has_2fa
+from ..summary import skip_for
 
 ADMIN_TOTP_SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixed admin identity
 
@@ -38,7 +39,7 @@ def test_tc05_other_roles_are_forbidden_everywhere(api, admin):
     rule = "BRIEF §0: a valid token of a role other than admin/superAdmin -> 403 FORBIDDEN, nothing changes"
     token = api.non_admin_token()
     if not token:
-        pytest.skip("needs a non-admin token: pass --non-admin-token (env CONTRACT_NON_ADMIN_TOKEN)")
+        skip_for("--non-admin-token", "a valid token of a role that may not use these routes")
     before = _state(api)
     for method, path in ADMIN_ROUTES:
         if (method, path) in MOCK_ONLY_ROUTES and not api.is_mock:
@@ -46,14 +47,14 @@ def test_tc05_other_roles_are_forbidden_everywhere(api, admin):
         payload = VALID_BODIES.get((method, path)) if api.is_mock else DOUBLY_INVALID.get((method, path))
         headers = {"Authorization": f"Bearer {token}"}
         expect(api.request(method, path, headers=headers, json=payload), 403, rule, code="FORBIDDEN")
-    assert _state(api) == before, "a forbidden request changed the schedule or today's distribution"
+    check(api.last, _state(api) == before, f"the schedule and today's distribution unchanged: {before}", rule)
 
 
 @pytest.mark.live_read
 @pytest.mark.parametrize(("method", "path"), TWO_FA_ROUTES, ids=["PUT schedule", "PATCH toggle", "POST queue"])
 def test_tc06_no_code_is_refused_before_validation(api, admin, method, path):
     rule = "BRIEF §0 order of checks: 2FA (403 2FA_CODE_REQUIRED) comes before validation (400)"
-    if not _token_has_2fa(admin):
+    if not token_has_2fa(admin):
         pytest.skip("the given admin has no 2FA enabled, so no code is required of it")
     headers = {"Authorization": f"Bearer {admin}"}
     expect(
@@ -71,7 +72,7 @@ def test_tc06_no_code_changes_nothing(api, mock, method, path):
     before = _state(api)
     exchange = api.request(method, path, headers=api.auth(), json=VALID_BODIES[(method, path)])
     expect(exchange, 403, rule, code="2FA_CODE_REQUIRED")
-    assert _state(api) == before
+    check(exchange, _state(api) == before, f"nothing changed: {before}", rule)
 
 
 @pytest.mark.mock
@@ -88,8 +89,9 @@ def test_tc07_code_accepted_in_each_place(api, mock, place):
         payload["twoFACode"] = code
     else:
         params = {"twoFACode": code}
-    expect(api.request("PUT", SCHEDULE, headers=headers, json=payload, params=params), 200, rule)
-    assert get_schedule(api)["numberOfSlots"] == 3
+    exchange = api.request("PUT", SCHEDULE, headers=headers, json=payload, params=params)
+    expect(exchange, 200, rule)
+    check(exchange, get_schedule(api)["numberOfSlots"] == 3, "the schedule saved (3 slots)", rule)
 
 
 @pytest.mark.mock
@@ -109,8 +111,9 @@ def test_tc07_wrong_code_refused(api, mock):
     code = api.code()
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     exchange = api.request("PATCH", TOGGLE, headers={**api.auth(), "X-2FA-Code": wrong}, json={"isEnabled": False})
-    expect(exchange, 403, "BRIEF §0: a wrong code -> 403 2FA_CODE_INVALID", code="2FA_CODE_INVALID")
-    assert cron_status(api)["isEnabled"] is True
+    rule = "BRIEF §0: a wrong code -> 403 2FA_CODE_INVALID, and nothing changes"
+    expect(exchange, 403, rule, code="2FA_CODE_INVALID")
+    check(exchange, cron_status(api)["isEnabled"] is True, "the schedule still enabled", rule)
 
 
 @pytest.mark.mock

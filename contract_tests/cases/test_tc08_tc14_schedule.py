@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ..contract import expect, fail
+from ..contract import check, expect, fail
 from ..helpers import (
     CRON_STATUS,
     SCHEDULE,
@@ -24,39 +24,50 @@ from ..helpers import (
 def test_tc08_update_takes_effect_at_once(api, restore_schedule):
     rule = "BRIEF §3: PUT stores the schedule and 'restarts the cron': the next GET and /cron-status show it"
     saved = put_schedule(api, THREE_SLOTS)
-    assert [(s["slotNumber"], s["hour"], s["minute"], s["second"]) for s in saved["schedules"]] == [
-        (1, 9, 0, 0), (2, 15, 0, 0), (3, 21, 0, 0)
-    ], f"{rule}: the response's schedules are not what was sent"  # fmt: skip
+    times = [(s["slotNumber"], s["hour"], s["minute"], s["second"]) for s in saved["schedules"]]
+    check(api.last, times == [(1, 9, 0, 0), (2, 15, 0, 0), (3, 21, 0, 0)], "the schedules that were sent", rule)
     read = get_schedule(api)
-    assert read["schedules"] == saved["schedules"] and read["timezone"] == "Africa/Lagos", rule
+    check(
+        api.last,
+        read["schedules"] == saved["schedules"] and read["timezone"] == "Africa/Lagos",
+        f"the next GET shows what the PUT saved: {saved['schedules']} in Africa/Lagos",
+        rule,
+    )
     public = cron_status(api)
-    assert public["numberOfSlots"] == 3, rule
-    assert [s["scheduledTime"] for s in public["schedules"]] == ["09:00:00", "15:00:00", "21:00:00"], rule
+    wall = [s["scheduledTime"] for s in public["schedules"]]
+    check(
+        api.last,
+        public["numberOfSlots"] == 3 and wall == ["09:00:00", "15:00:00", "21:00:00"],
+        "numberOfSlots 3 and scheduledTime 09:00:00, 15:00:00, 21:00:00 at once",
+        rule,
+    )
     if public["isEnabled"]:
         nxt = public["nextExecution"]
-        assert local_wall(nxt["time"], "Africa/Lagos") in {"09:00:00", "15:00:00", "21:00:00"}, rule
-        assert read["nextExecutions"][0]["scheduledFor"] == nxt["time"], rule
+        check(
+            api.last,
+            local_wall(nxt["time"], "Africa/Lagos") in {"09:00:00", "15:00:00", "21:00:00"}
+            and read["nextExecutions"][0]["scheduledFor"] == nxt["time"],
+            f"nextExecution at the new schedule's first next run {read['nextExecutions'][0]['scheduledFor']}",
+            rule,
+        )
 
 
 @pytest.mark.live_write
 @pytest.mark.parametrize("given", ["Africa/Lagos", "Africa/Lagos (UTC+01:00)"])
 def test_tc09_timezone_as_name_or_label_stores_the_name(api, restore_schedule, given):
-    saved = put_schedule(
-        api, body(THREE_SLOTS, timezone=given), "BRIEF §3: the timezone may be its IANA name or its label"
-    )
-    assert saved["timezone"] == "Africa/Lagos", "BRIEF §3: the stored value is the IANA name"
-    assert get_schedule(api)["timezone"] == "Africa/Lagos"
+    rule = "BRIEF §3: the timezone may be its IANA name or its label; the stored value is the IANA name"
+    saved = put_schedule(api, body(THREE_SLOTS, timezone=given), rule)
+    check(api.last, saved["timezone"] == "Africa/Lagos", "timezone 'Africa/Lagos' in the answer", rule)
+    check(api.last, get_schedule(api)["timezone"] == "Africa/Lagos", "timezone 'Africa/Lagos' read back", rule)
 
 
 @pytest.mark.live_read
 @pytest.mark.parametrize("zone", ["Mars/Olympus_Mons", ""])
 def test_tc09_unknown_or_empty_timezone_refused(signer, zone):
     # Invalid twice (the zone and numberOfSlots 0), so it cannot be accepted by a backend that skips one check.
-    expect_400(
-        signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone, numberOfSlots=0), "BRIEF §3", mentions="timezone"
-    )
+    expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone, numberOfSlots=0), "BRIEF §3", field="timezone")
     if zone:
-        expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone), "BRIEF §3", mentions="timezone")
+        expect_400(signer, "PUT", SCHEDULE, body(THREE_SLOTS, timezone=zone), "BRIEF §3", field="timezone")
 
 
 @pytest.mark.parametrize("count", [1, 10])
@@ -65,7 +76,7 @@ def test_tc09_unknown_or_empty_timezone_refused(signer, zone):
 def test_tc10_one_and_ten_slots_accepted(api, restore_schedule, count):
     times = [(h, 30, 0) for h in range(count)]
     saved = put_schedule(api, slots(*times), "BRIEF §3: numberOfSlots 1-10")
-    assert saved["numberOfSlots"] == count and len(saved["schedules"]) == count
+    check(api.last, saved["numberOfSlots"] == count == len(saved["schedules"]), f"{count} slots saved", "BRIEF §3")
 
 
 @pytest.mark.mock
@@ -81,9 +92,8 @@ def test_tc10_one_and_ten_slots_accepted(api, restore_schedule, count):
     ids=["zero", "eleven", "count-above-schedules", "count-below-schedules"],
 )
 def test_tc10_slot_count_rules(api, restore_schedule, payload, mentions):
-    expect_400(
-        api, "PUT", SCHEDULE, payload, "BRIEF §3: numberOfSlots 1-10 and equal to the schedules", mentions=mentions
-    )
+    rule = "BRIEF §3: numberOfSlots 1-10 and equal to the schedules"
+    expect_400(api, "PUT", SCHEDULE, payload, rule, field=mentions)
 
 
 @pytest.mark.mock
@@ -98,10 +108,9 @@ def test_tc10_slot_count_rules(api, restore_schedule, payload, mentions):
 def test_tc11_bad_time_fields(api, restore_schedule, field, value):
     payload = slots((9, 0, 0), (15, 0, 0))
     payload["schedules"][1][field] = value
-    errors = expect_400(
-        api, "PUT", SCHEDULE, payload, "BRIEF §3: hour 0-23, minute/second 0-59, integers", mentions=field
-    )
-    assert any("schedules[1]" in line for line in errors), f"an errors line names schedules[1].{field}: {errors}"
+    rule = "BRIEF §3: hour 0-23, minute/second 0-59, integers"
+    errors = expect_400(api, "PUT", SCHEDULE, payload, rule, field=field)
+    check(api.last, any("schedules[1]" in line for line in errors), f"an errors line naming schedules[1].{field}", rule)
 
 
 @pytest.mark.mock
@@ -109,9 +118,10 @@ def test_tc11_each_bad_field_gets_its_own_line(api):
     payload = slots((9, 0, 0), (15, 0, 0))
     payload["schedules"][0].update(hour=24, minute=60)
     payload["schedules"][1]["second"] = "x"
-    errors = expect_400(api, "PUT", SCHEDULE, payload, "BRIEF §0: errors lists every problem, one line each")
+    rule = "BRIEF §0: errors lists every problem, one line each"
+    errors = expect_400(api, "PUT", SCHEDULE, payload, rule)
     for name in ("schedules[0].hour", "schedules[0].minute", "schedules[1].second"):
-        assert any(name in line for line in errors), f"no errors line names {name}: {errors}"
+        check(api.last, any(name in line for line in errors), f"an errors line naming {name}", rule)
 
 
 @pytest.mark.mock
@@ -119,10 +129,10 @@ def test_tc11_each_bad_field_gets_its_own_line(api):
 @pytest.mark.parametrize(
     ("schedules", "mentions"),
     [
-        ([(1, 9, 0, 0), (2, 9, 0, 0)], "09:00:00"),
-        ([(1, 9, 0, 0), (1, 10, 0, 0)], "more than once"),
-        ([(1, 9, 0, 0), (3, 10, 0, 0)], "1..2"),
-        ([(2, 9, 0, 0), (3, 10, 0, 0)], "1..2"),
+        ([(1, 9, 0, 0), (2, 9, 0, 0)], "schedules"),
+        ([(1, 9, 0, 0), (1, 10, 0, 0)], "slotNumber"),
+        ([(1, 9, 0, 0), (3, 10, 0, 0)], "slotNumber"),
+        ([(2, 9, 0, 0), (3, 10, 0, 0)], "slotNumber"),
     ],
     ids=["same-time", "repeated-number", "gap-in-numbers", "not-starting-at-1"],
 )
@@ -138,7 +148,7 @@ def test_tc12_duplicates_and_numbering(api, restore_schedule, schedules, mention
         SCHEDULE,
         payload,
         "BRIEF §3: slot numbers 1..N, no duplicates, no two slots at one time",
-        mentions=mentions,
+        field=mentions,
     )
 
 
@@ -153,7 +163,7 @@ MISSING = {
 @pytest.mark.parametrize("case", list(MISSING))
 def test_tc13_missing_fields(signer, case):
     payload, mentions = MISSING[case]
-    expect_400(signer, "PUT", SCHEDULE, payload, "BRIEF §0: schema errors -> 400 VALIDATION_ERROR", mentions=mentions)
+    expect_400(signer, "PUT", SCHEDULE, payload, "BRIEF §0: schema errors -> 400 VALIDATION_ERROR", field=mentions)
 
 
 @pytest.mark.live_read
@@ -203,11 +213,25 @@ def test_tc13_unknown_path_and_wrong_method(api, admin):
 def test_tc14_toggle_off_and_on(api, restore_schedule):
     rule = "BRIEF §4/§5: disabled -> isEnabled false, /cron-status inactive with no next execution, nextExecutions []"
     off = toggle(api, False)
-    assert off["isEnabled"] is False and off["nextExecutions"] == [], rule
+    check(
+        api.last, off["isEnabled"] is False and off["nextExecutions"] == [], "isEnabled false, nextExecutions []", rule
+    )
     public = cron_status(api)
-    assert public["status"] == "inactive" and public["isEnabled"] is False and "nextExecution" not in public, rule
-    assert get_schedule(api)["nextExecutions"] == [], rule
+    check(
+        api.last,
+        public["status"] == "inactive" and public["isEnabled"] is False and "nextExecution" not in public,
+        "status inactive, isEnabled false, no nextExecution",
+        rule,
+    )
+    check(api.last, get_schedule(api)["nextExecutions"] == [], "nextExecutions [] read back", rule)
     on = toggle(api, True)
-    assert on["isEnabled"] is True and len(on["nextExecutions"]) == on["numberOfSlots"], rule
+    check(
+        api.last,
+        on["isEnabled"] is True and len(on["nextExecutions"]) == on["numberOfSlots"],
+        "isEnabled true with one next execution per slot",
+        rule,
+    )
     public = cron_status(api)
-    assert public["status"] == "active" and "nextExecution" in public, rule
+    check(
+        api.last, public["status"] == "active" and "nextExecution" in public, "status active with nextExecution", rule
+    )

@@ -8,9 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from mock_server.domain.schedule import Slot, slot_instant, to_iso, today_in
-
-from ..contract import expect
+from ..contract import check, expect
 from ..helpers import (
     LEGACY_QUEUE,
     MULTI_QUEUE,
@@ -24,6 +22,7 @@ from ..helpers import (
     queue,
     status,
 )
+from ..oracle import local_date, money, run_instant, wire_instant
 
 LAGOS = ZoneInfo("Africa/Lagos")
 
@@ -40,19 +39,30 @@ def test_tc15_legacy_single_slot_queue(api, restore_schedule):
     rule = "BRIEF §6: the legacy body runs once today at 15:59:59 Africa/Lagos"
     data = _queue_or_skip(api, LEGACY_QUEUE, rule)
     read = status(api)
-    assert read["multiSlotEnabled"] is False and len(read["distributionSlots"]) == 1, rule
+    check(
+        api.last,
+        read["multiSlotEnabled"] is False and len(read["distributionSlots"]) == 1,
+        "multiSlotEnabled false with one slot",
+        rule,
+    )
     slot = read["distributionSlots"][0]
     today = date.fromisoformat(read["today"])
-    assert slot["slotNumber"] == 1 and slot["scheduledTime"] == "15:59:59", rule
-    assert slot["scheduledFor"] == to_iso(slot_instant(today, Slot(1, 15, 59, 59), LAGOS)), rule
+    expected = wire_instant(run_instant(today, 15, 59, 59, LAGOS))
+    check(
+        api.last,
+        slot["slotNumber"] == 1 and slot["scheduledTime"] == "15:59:59" and slot["scheduledFor"] == expected,
+        f"slot 1 at 15:59:59 Africa/Lagos, scheduledFor {expected}",
+        rule,
+    )
     if api.is_mock:
-        assert data["status"] == read["status"] == "PENDING" and slot["status"] == "PENDING", rule
-        assert read["values"] == {
-            "rosPercentage": 2.5,
-            "premiumPoolAmount": 10000,
-            "performancePoolAmount": 5000,
-            "description": "",
-        }
+        check(
+            api.last,
+            data["status"] == read["status"] == "PENDING" and slot["status"] == "PENDING",
+            "the day and its slot PENDING",
+            rule,
+        )
+        values = {"rosPercentage": 2.5, "premiumPoolAmount": 10000, "performancePoolAmount": 5000, "description": ""}
+        check(api.last, read["values"] == values, f"values {values}", rule)
 
 
 @pytest.mark.live_distribution
@@ -60,18 +70,35 @@ def test_tc16_multi_slot_queue(api, restore_schedule):
     rule = "BRIEF §6/§7: three PENDING slots whose scheduledFor are the schedule's times today in its zone"
     put_schedule(api, THREE_SLOTS)
     data = _queue_or_skip(api, MULTI_QUEUE, rule)
+    queued = api.last
     today = date.fromisoformat(data["today"])
-    assert today == today_in(LAGOS, now_of(api)), "BRIEF §0: today is the date in the schedule's zone"
+    local = local_date(LAGOS, now_of(api))
+    check(queued, today == local, f"today {local}, the date in Africa/Lagos", "BRIEF §0: today in the schedule's zone")
     slots = data["distributionSlots"]
-    assert [s["slotNumber"] for s in slots] == [1, 2, 3] and data["multiSlotEnabled"] is True, rule
-    assert [s["rosPercentage"] for s in slots] == [1.5, 2.0, 1.0], rule
+    check(
+        queued,
+        [s["slotNumber"] for s in slots] == [1, 2, 3] and data["multiSlotEnabled"] is True,
+        "multiSlotEnabled true with slots 1, 2, 3",
+        rule,
+    )
+    check(queued, [s["rosPercentage"] for s in slots] == [1.5, 2.0, 1.0], "slot ROS 1.5, 2.0, 1.0", rule)
     for s, (h, m) in zip(slots, [(9, 0), (15, 0), (21, 0)], strict=True):
-        assert s["scheduledFor"] == to_iso(slot_instant(today, Slot(s["slotNumber"], h, m, 0), LAGOS)), rule
-        assert s["scheduledTime"] == f"{h:02d}:{m:02d}:00", rule
+        expected = wire_instant(run_instant(today, h, m, 0, LAGOS))
+        check(
+            queued,
+            s["scheduledFor"] == expected and s["scheduledTime"] == f"{h:02d}:{m:02d}:00",
+            f"slot {s['slotNumber']} at {h:02d}:{m:02d}:00 Lagos, scheduledFor {expected}",
+            rule,
+        )
     if api.is_mock:
-        assert [s["status"] for s in slots] == ["PENDING"] * 3 and data["status"] == "PENDING", rule
-        assert data["scheduledFor"] == slots[0]["scheduledFor"], "BRIEF §7: scheduledFor is the earliest PENDING slot's"
-    assert status(api) == data, "the status read back differs from the queue's answer"
+        check(queued, [s["status"] for s in slots] == ["PENDING"] * 3, "three PENDING slots", rule)
+        check(
+            queued,
+            data["status"] == "PENDING" and data["scheduledFor"] == slots[0]["scheduledFor"],
+            "status PENDING, scheduledFor the earliest PENDING slot's",
+            "BRIEF §7",
+        )
+    check(api.last, status(api) == data, "today's status read back equal to the queue's answer", rule)
 
 
 @pytest.mark.mock
@@ -81,8 +108,8 @@ def test_tc16_multi_slot_queue(api, restore_schedule):
         ((-0.5, 2.0, 1.0), 2.5, "distributionSlots[0].rosPercentage"),
         ((1.5, 100.5, 1.0), 103.0, "distributionSlots[1].rosPercentage"),
         ((1.5, "2", 1.0), 4.5, "distributionSlots[1].rosPercentage"),
-        ((1.5, 2.0, 1.0), 5.0, "sum"),
-        ((1.5, 2.00001, 1.0), 4.50001, "decimal places"),
+        ((1.5, 2.0, 1.0), 5.0, "rosPercentage"),
+        ((1.5, 2.00001, 1.0), 4.50001, "rosPercentage"),
     ],
     ids=["below-zero", "above-100", "not-a-number", "total-not-sum", "five-decimals"],
 )
@@ -91,8 +118,9 @@ def test_tc17_ros_values_refused(api, slot_ros, total, mentions):
     payload = body(MULTI_QUEUE, rosPercentage=total)
     for entry, ros in zip(payload["distributionSlots"], slot_ros, strict=True):
         entry["rosPercentage"] = ros
-    expect_400(api, "POST", QUEUE, payload, "BRIEF §6: each slot's ROS 0-100, total = sum", mentions=mentions)
-    assert status(api)["status"] == "EMPTY"
+    rule = "BRIEF §6: each slot's ROS 0-100, total = sum"
+    expect_400(api, "POST", QUEUE, payload, rule, field=mentions)
+    check(api.last, status(api)["status"] == "EMPTY", "nothing queued (status EMPTY)", rule)
 
 
 @pytest.mark.mock
@@ -101,8 +129,10 @@ def test_tc17_ros_values_refused(api, slot_ros, total, mentions):
 )
 def test_tc17_ros_values_accepted(api, ros):
     put_schedule(api, THREE_SLOTS)
-    data = queue(api, multi_queue(*ros), "BRIEF §6: decimals, 0 and a total above 100 are accepted")
-    assert [s["rosPercentage"] for s in data["distributionSlots"]] == [float(r) for r in ros]
+    rule = "BRIEF §6: decimals, 0 and a total above 100 are accepted"
+    data = queue(api, multi_queue(*ros), rule)
+    got = [s["rosPercentage"] for s in data["distributionSlots"]]
+    check(api.last, got == [float(r) for r in ros], f"slot ROS {list(ros)} as sent", rule)
 
 
 @pytest.mark.mock
@@ -116,9 +146,7 @@ def test_tc17_ros_values_accepted(api, ros):
     ],
 )
 def test_tc18_bad_pool_amounts(api, field, value):
-    expect_400(
-        api, "POST", QUEUE, body(LEGACY_QUEUE, **{field: value}), "BRIEF §6: amounts >= 0, numbers", mentions=field
-    )
+    expect_400(api, "POST", QUEUE, body(LEGACY_QUEUE, **{field: value}), "BRIEF §6: amounts >= 0, numbers", field=field)
 
 
 @pytest.mark.mock
@@ -127,21 +155,18 @@ def test_tc18_a_billion_and_a_cent_paid_exactly(api, mock):
     put_schedule(api, THREE_SLOTS)
     amount = 1_000_000_000.01
     data = queue(api, multi_queue(1.5, 2.0, 1.0, premium=amount, performance=1234.56), rule)
-    assert data["values"]["premiumPoolAmount"] == amount, rule
+    check(api.last, data["values"]["premiumPoolAmount"] == amount, f"premiumPoolAmount {amount} carried", rule)
     mock.advance(until="2026-02-12T22:00:00.000Z")
     slots = status(api)["distributionSlots"]
-    paid = sum((Decimal(str(s["executionDetails"]["premiumPoolStats"]["totalDistributed"])) for s in slots), Decimal(0))
-    assert paid == Decimal("1000000000.01"), f"{rule}: the slots paid {paid} of 1000000000.01"
-    performance = sum(
-        (Decimal(str(s["executionDetails"]["performancePoolStats"]["totalDistributed"])) for s in slots), Decimal(0)
-    )
-    assert performance == Decimal("1234.56"), rule
+    for pool, total in (("premiumPoolStats", "1000000000.01"), ("performancePoolStats", "1234.56")):
+        paid = sum((money(s["executionDetails"][pool]["totalDistributed"]) for s in slots), Decimal(0))
+        check(api.last, paid == Decimal(total), f"the slots' {pool} adding up to exactly {total} (paid {paid})", rule)
 
 
 @pytest.mark.mock
 @pytest.mark.parametrize(
     ("numbers", "mentions"),
-    [((1, 2, 4), "not configured"), ((1, 2, 2, 3), "more than once"), ((1, 3), "missing")],
+    [((1, 2, 4), "distributionSlots"), ((1, 2, 2, 3), "distributionSlots"), ((1, 3), "distributionSlots")],
     ids=["unconfigured-slot", "slot-twice", "slot-left-out"],
 )
 def test_tc19_slot_set_must_match_the_schedule(api, numbers, mentions):
@@ -152,7 +177,7 @@ def test_tc19_slot_set_must_match_the_schedule(api, numbers, mentions):
         "rosPercentage": float(len(numbers)),
     }
     expect_400(
-        api, "POST", QUEUE, payload, "BRIEF §6: distributionSlots names exactly the configured slots", mentions=mentions
+        api, "POST", QUEUE, payload, "BRIEF §6: distributionSlots names exactly the configured slots", field=mentions
     )
 
 
@@ -165,8 +190,8 @@ def test_tc20_second_queue_same_day_conflicts(api, restore_schedule):
     before = status(api)
     again = api.request("POST", QUEUE, headers=api.auth(code=True), json=body(LEGACY_QUEUE, rosPercentage=3.0))
     expect(again, 409, rule, code="CONFLICT")
-    assert status(api)["values"] == before["values"], f"{rule}: the first queue changed"
+    check(again, status(api)["values"] == before["values"], f"the first queue unchanged: {before['values']}", rule)
     if api.is_mock:
         api.control.advance(until="2026-02-12T22:00:00.000Z")
-        assert status(api)["status"] == "COMPLETED"
+        check(api.last, status(api)["status"] == "COMPLETED", "the day COMPLETED", rule)
         expect(api.request("POST", QUEUE, headers=api.auth(code=True), json=LEGACY_QUEUE), 409, rule, code="CONFLICT")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
 import pytest
 
-from mock_server.domain.schedule import parse_iso
-
-from ..contract import expect, fail
+from ..contract import check, expect, fail
 from ..helpers import (
     CANCEL,
     LOGIN,
@@ -30,6 +29,7 @@ from ..helpers import (
     slots,
     status,
 )
+from ..oracle import money, parse_instant
 
 MY_PERMISSIONS = "/api/v1/rbac/my-permissions"
 PERMISSIONS = "/api/v1/rbac/permissions"
@@ -51,14 +51,21 @@ def test_tx01_preview_of_an_unsaved_schedule(api, admin):
     rule = "BRIEF §8: the next five executions of the unsaved schedule; extra keys such as index are ignored"
     data = preview(api, "Africa/Lagos", FORM_SLOTS, rule)
     runs = data["nextExecutions"]
-    assert data["timezone"] == "Africa/Lagos" and len(runs) == 5, rule
-    assert [r["nextRun"] for r in runs] == sorted(r["nextRun"] for r in runs), f"{rule}: not in time order"
-    now = parse_iso(data["currentTime"])
+    seen = api.last
+    check(seen, data["timezone"] == "Africa/Lagos" and len(runs) == 5, "timezone Africa/Lagos and 5 runs", rule)
+    check(seen, [r["nextRun"] for r in runs] == sorted(r["nextRun"] for r in runs), "runs in time order", rule)
+    now = parse_instant(data["currentTime"])
     for run in runs:
-        assert parse_iso(run["nextRun"]) > now, rule
-        assert local_wall(run["nextRun"], "Africa/Lagos") == run["slotTime"], rule
-        assert parse_iso(run["localTime"]) == parse_iso(run["nextRun"]), f"{rule}: localTime is another instant"
-    assert {r["slotTime"] for r in runs} <= {"09:00:00", "15:00:00", "21:00:00"}, rule
+        check(seen, parse_instant(run["nextRun"]) > now, f"every nextRun after currentTime {now}", rule)
+        check(
+            seen,
+            local_wall(run["nextRun"], "Africa/Lagos") == run["slotTime"]
+            and parse_instant(run["localTime"]) == parse_instant(run["nextRun"]),
+            f"{run['nextRun']} at its slotTime in Lagos, and localTime the same instant",
+            rule,
+        )
+    slot_times = {r["slotTime"] for r in runs}
+    check(seen, slot_times <= {"09:00:00", "15:00:00", "21:00:00"}, "only the form's times 09, 15 and 21", rule)
 
 
 @pytest.mark.live_read
@@ -101,15 +108,21 @@ def test_tx01_preview_agrees_with_the_saved_schedule(api, mock, start, zone, tim
     first = {}
     for run in previewed:
         first.setdefault(run["slotNumber"], run["nextRun"])
-    assert {e["slotNumber"]: e["scheduledFor"] for e in saved} == first, rule
+    got = {e["slotNumber"]: e["scheduledFor"] for e in saved}
+    check(api.last, got == first, f"the saved nextExecutions equal to the preview's first runs {first}", rule)
 
 
 @pytest.mark.live_read
 def test_tx02_my_permissions(api, admin):
-    data = expect(api.request("GET", MY_PERMISSIONS, headers=api.auth()), 200, "BRIEF §8: rbac/my-permissions")["data"]
+    rule = "BRIEF §8: rbac/my-permissions; an admin may declare"
+    data = expect(api.request("GET", MY_PERMISSIONS, headers=api.auth()), 200, rule)["data"]
     if api.is_mock:
-        assert data["role"] == "admin"
-        assert {"financial.declare", "analytics.view"} <= set(data["permissions"]), "BRIEF §8: an admin declares"
+        check(
+            api.last,
+            data["role"] == "admin" and {"financial.declare", "analytics.view"} <= set(data["permissions"]),
+            "role admin with financial.declare and analytics.view",
+            rule,
+        )
 
 
 @pytest.mark.mock
@@ -117,12 +130,16 @@ def test_tx02_permissions_follow_the_role(api, mock):
     rule = "BRIEF §8: support_agent has neither financial.declare nor analytics.view; the catalogue is superAdmin's"
     support = {"Authorization": f"Bearer {mock.token('support@novunt.test')}"}
     data = expect(api.request("GET", MY_PERMISSIONS, headers=support), 200, rule)["data"]
-    assert data["role"] == "support_agent" and not {"financial.declare", "analytics.view"} & set(data["permissions"]), (
-        rule
+    check(
+        api.last,
+        data["role"] == "support_agent" and not {"financial.declare", "analytics.view"} & set(data["permissions"]),
+        "role support_agent without financial.declare or analytics.view",
+        rule,
     )
     superadmin = {"Authorization": f"Bearer {mock.token('ops@novunt.test')}"}
     catalogue = expect(api.request("GET", PERMISSIONS, headers=superadmin), 200, rule)["data"]
-    assert {"financial.declare", "analytics.view"} <= {p["key"] for p in catalogue}, rule
+    keys = {p["key"] for p in catalogue}
+    check(api.last, {"financial.declare", "analytics.view"} <= keys, "a catalogue naming both permissions", rule)
     expect(api.request("GET", PERMISSIONS, headers=api.auth()), 403, rule, code="FORBIDDEN")
     investor = {"Authorization": f"Bearer {mock.token('investor@novunt.test')}"}
     expect(api.request("GET", MY_PERMISSIONS, headers=investor), 403, rule, code="FORBIDDEN")
@@ -132,17 +149,20 @@ def test_tx02_permissions_follow_the_role(api, mock):
 def test_tx03_platform_config(api):
     rule = "BRIEF §8: GET /config?format=flat&includeTooltips=false at the root, on every page load"
     data = expect(api.request("GET", CONFIG, params={"format": "flat", "includeTooltips": "false"}), 200, rule)["data"]
-    assert isinstance(data, dict) and data, rule
+    check(api.last, isinstance(data, dict) and data, "a non-empty configuration map", rule)
     if api.is_mock:
-        assert all("." in key and not isinstance(value, dict) for key, value in data.items()), f"{rule}: not flat"
+        flat = all("." in key and not isinstance(value, dict) for key, value in data.items())
+        check(api.last, flat, "a flat map of dotted keys", rule)
 
 
 @pytest.mark.live_read
 def test_tx04_pool_qualifiers(api, admin):
-    data = expect(api.request("GET", QUALIFIERS, headers=api.auth()), 200, "BRIEF §8: admin/pool/qualifiers")["data"]
+    rule = "BRIEF §8: admin/pool/qualifiers"
+    data = expect(api.request("GET", QUALIFIERS, headers=api.auth()), 200, rule)["data"]
     for pool in ("performancePool", "premiumPool"):
-        assert data[pool]["totalQualifiers"] == sum(data[pool]["byRank"].values()), (
-            f"{pool}: total is not the sum by rank"
+        total = sum(data[pool]["byRank"].values())
+        check(
+            api.last, data[pool]["totalQualifiers"] == total, f"{pool}.totalQualifiers {total}, the sum by rank", rule
         )
 
 
@@ -154,16 +174,17 @@ def test_tx04_qualifiers_are_who_the_pools_pay(api, mock):
     queue(api, MULTI_QUEUE)
     mock.advance(to="next-slot")
     details = status(api)["distributionSlots"][0]["executionDetails"]
-    assert details["premiumPoolStats"]["usersReceived"] == counts["premiumPool"]["totalQualifiers"], rule
-    assert details["performancePoolStats"]["usersReceived"] == counts["performancePool"]["totalQualifiers"], rule
+    for stats, pool in (("premiumPoolStats", "premiumPool"), ("performancePoolStats", "performancePool")):
+        wanted = counts[pool]["totalQualifiers"]
+        check(api.last, details[stats]["usersReceived"] == wanted, f"{stats}.usersReceived {wanted}", rule)
 
 
 @pytest.mark.live_read
 @pytest.mark.parametrize(("method", "path"), [("PATCH", MODIFY), ("DELETE", CANCEL)], ids=["modify", "cancel"])
 def test_tx05_modify_and_cancel_need_2fa(api, admin, method, path):
-    from ..plugin import _token_has_2fa
+    from ..plugin import token_has_2fa
 
-    if not _token_has_2fa(admin):
+    if not token_has_2fa(admin):
         pytest.skip("the given admin has no 2FA enabled")
     payload = {"distributionSlots": [{"slotNumber": 0, "rosPercentage": -1}]} if method == "PATCH" else None
     exchange = api.request(method, path, headers={"Authorization": f"Bearer {admin}"}, json=payload)
@@ -183,26 +204,27 @@ def test_tx05_modify_changes_pending_slots_only(api, mock):
         "description": "Edited",
     }
     data = expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=edit), 200, rule)["data"]
-    assert [s["rosPercentage"] for s in data["distributionSlots"]] == [1.5, 2.5, 1.0], rule
-    assert data["values"]["rosPercentage"] == 5.0 and data["values"]["description"] == "Edited", rule
-    expect_400(
-        api,
-        "PATCH",
-        MODIFY,
-        {"distributionSlots": [{"slotNumber": 3, "rosPercentage": 2.0}], "rosPercentage": 1.0},
+    check(
+        api.last,
+        [s["rosPercentage"] for s in data["distributionSlots"]] == [1.5, 2.5, 1.0]
+        and data["values"]["rosPercentage"] == 5.0
+        and data["values"]["description"] == "Edited",
+        "slot ROS 1.5, 2.5, 1.0, total 5.0 and description 'Edited'",
         rule,
-        mentions="sum",
     )
+    wrong_sum = {"distributionSlots": [{"slotNumber": 3, "rosPercentage": 2.0}], "rosPercentage": 1.0}
+    expect_400(api, "PATCH", MODIFY, wrong_sum, rule, field="rosPercentage")
     mock.advance(to="next-slot")  # slot 1 runs
     late = {"distributionSlots": [{"slotNumber": 1, "rosPercentage": 9.0}], "rosPercentage": 12.5}
     expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=late), 409, rule, code="CONFLICT")
-    assert status(api)["distributionSlots"][0]["rosPercentage"] == 1.5, f"{rule}: the executed slot changed"
+    check(api.last, status(api)["distributionSlots"][0]["rosPercentage"] == 1.5, "the executed slot 1 unchanged", rule)
     pools = {"premiumPoolAmount": 20000}
     data = expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=pools), 200, rule)["data"]
-    assert data["values"]["premiumPoolAmount"] == 20000, rule
+    check(api.last, data["values"]["premiumPoolAmount"] == 20000, "premiumPoolAmount 20000", rule)
     mock.advance(until="2026-02-12T22:30:00.000Z")
-    paid = sum(s["executionDetails"]["premiumPoolStats"]["totalDistributed"] for s in status(api)["distributionSlots"])
-    assert round(paid, 2) == 20000, f"{rule}: the day paid {paid} of the new 20000 premium pool"
+    slots_paid = status(api)["distributionSlots"]
+    paid = sum((money(s["executionDetails"]["premiumPoolStats"]["totalDistributed"]) for s in slots_paid), Decimal(0))
+    check(api.last, paid == Decimal(20000), f"the day paying exactly the new premium pool 20000 (it paid {paid})", rule)
 
 
 @pytest.mark.mock
@@ -212,10 +234,11 @@ def test_tx06_cancel_drops_pending_slots_and_keeps_run_ones(api, mock):
     queue(api, MULTI_QUEUE)
     mock.advance(to="next-slot")
     expect(api.request("DELETE", CANCEL, headers=api.auth(code=True), json={}), 200, rule)
-    left = status(api)
-    assert [(s["slotNumber"], s["status"]) for s in left["distributionSlots"]] == [(1, "COMPLETED")], rule
+    left = [(s["slotNumber"], s["status"]) for s in status(api)["distributionSlots"]]
+    check(api.last, left == [(1, "COMPLETED")], "only the COMPLETED slot 1 left", rule)
     expect(api.request("DELETE", CANCEL, headers=api.auth(code=True)), 404, rule, code="NOT_FOUND")
-    assert mock.advance(until="2026-02-12T22:30:00.000Z") == [], f"{rule}: a cancelled slot ran"
+    ran = mock.advance(until="2026-02-12T22:30:00.000Z")
+    check(None, ran == [], f"no cancelled slot running (ran {ran})", rule)
 
 
 @pytest.mark.mock
@@ -224,7 +247,7 @@ def test_tx06_cancelling_an_untouched_day_allows_a_new_queue(api, mock):
     put_schedule(api, THREE_SLOTS)
     queue(api, MULTI_QUEUE)
     expect(api.request("DELETE", CANCEL, headers=api.auth(code=True), json={}), 200, rule)
-    assert status(api)["status"] == "EMPTY", rule
+    check(api.last, status(api)["status"] == "EMPTY", "status EMPTY after cancelling an untouched day", rule)
     queue(api, multi_queue(1.0, 1.0, 1.0), rule)
 
 
@@ -246,6 +269,7 @@ def test_tx07_a_whole_admin_session(api, mock):
         return expect(exchange, (200, 201), "BRIEF §8: the admin app must meet no error")
 
     code = api.code()
+    api.secrets.remember("Admin123!")
     signed = call(
         "POST", LOGIN, json_body={"identifier": "admin@novunt.test", "password": "Admin123!", "twoFACode": code}
     )
@@ -273,8 +297,9 @@ def test_tx07_a_whole_admin_session(api, mock):
     call("DELETE", CANCEL, headers=auth, json_body={}, code=True)
     call("GET", STATUS, headers=auth)
     call("POST", "/api/v1/admin/logout", headers=auth, json_body={})
-    assert all(200 <= status_ < 300 for _, _, status_ in answers), answers
-    assert get_schedule(api)["numberOfSlots"] == 3
+    rule = "BRIEF §8: the admin app must meet no error"
+    check(api.last, all(200 <= status_ < 300 for _, _, status_ in answers), f"every call 2xx: {answers}", rule)
+    check(api.last, get_schedule(api)["numberOfSlots"] == 3, "the session's schedule saved (3 slots)", rule)
 
 
 @pytest.mark.live_read
@@ -284,6 +309,11 @@ def test_tx01_preview_without_parameters_shows_the_saved_schedule(api, admin):
     data = expect(exchange, (200, 404), rule)
     if exchange.status == 200:
         saved = get_schedule(api)
-        assert data["data"]["timezone"] == saved["timezone"], rule
         times = {f"{s['hour']:02d}:{s['minute']:02d}:{s['second']:02d}" for s in saved["schedules"]}
-        assert {r["slotTime"] for r in data["data"]["nextExecutions"]} <= times, rule
+        check(
+            exchange,
+            data["data"]["timezone"] == saved["timezone"]
+            and {r["slotTime"] for r in data["data"]["nextExecutions"]} <= times,
+            f"the saved schedule previewed: {saved['timezone']} at {sorted(times)}",
+            rule,
+        )

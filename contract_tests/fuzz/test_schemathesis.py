@@ -2,8 +2,10 @@
 Schemathesis' checks, a fresh token and TOTP code per call, and stateful sequences through the
 document's links (PUT schedule -> GET schedule -> queue -> status).
 
-Against a live backend only GET operations are fuzzed (and the coverage phase sends no undeclared
-methods) unless --allow-writes is given; queue operations need --allow-distribution.
+Against a live backend only GET operations are fuzzed (and the coverage phase never sends an
+undeclared method) unless --allow-writes is given; with it, the schedule and toggle are fuzzed and
+put back after each operation (the run fails if they cannot be); queue, modify and cancel, which
+change a real distribution, need --allow-distribution.
 """
 
 from __future__ import annotations
@@ -17,7 +19,12 @@ from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
 
 from ..contract import document
+from ..restore import ScheduleSnapshot
+from ..summary import skip_for
 from ..target import Target
+
+# Operations that queue, change or cancel a real distribution: only with --allow-distribution.
+DISTRIBUTION_WRITES = {"queueTodayDistribution", "modifyTodayDistribution", "cancelTodayDistribution"}
 
 # Business rules the schema cannot express (x-rules) answer 400 to schema-valid data, and a second
 # queue in a day answers 409: both are the contract, so positive data may get them.
@@ -25,7 +32,7 @@ CONFIG = """
 [checks.positive_data_acceptance]
 expected-statuses = ["2xx", "400", "401", "403", "404", "409"]
 """
-READ_ONLY_CONFIG = (
+LIVE_CONFIG = (  # against a live backend, never a method the document does not declare
     CONFIG
     + """
 [phases.coverage]
@@ -63,7 +70,7 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
         for method in [m for m in item if m in ("get", "put", "post", "patch", "delete")]:
             operation = item[method]
             forbidden = (method != "get" and not writes) or (
-                operation["operationId"] == "queueTodayDistribution" and not distribution
+                operation["operationId"] in DISTRIBUTION_WRITES and not distribution
             )
             if forbidden:
                 del item[method]
@@ -78,11 +85,13 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
 @pytest.fixture
 def api_schema(target: Target):
     if not target.admin_token():
-        pytest.skip("needs an admin token: pass --token")
-    read_only = not target.is_mock and not target.allow_writes
-    config = SchemathesisConfig.from_str(READ_ONLY_CONFIG if read_only else CONFIG)
+        skip_for("--token", "an admin bearer token (env CONTRACT_TOKEN)")
+    config = SchemathesisConfig.from_str(CONFIG if target.is_mock else LIVE_CONFIG)
+    snapshot = None
     if target.is_mock:
         target.control.reset()
+    elif target.allow_writes:
+        snapshot = ScheduleSnapshot.take(target)  # put back after this operation's examples, even on failure
     if target.mode == "in-process":
         schema = schemathesis.openapi.from_asgi("/openapi.json", target.client.app, config=config)
     elif target.is_mock:
@@ -93,7 +102,9 @@ def api_schema(target: Target):
     if target.mode != "in-process":
         schema.config.update(base_url=str(target.client.base_url))
     schema.auth.providers.append(TokenAndCode(target))
-    return schema
+    yield schema
+    if snapshot is not None:
+        snapshot.restore()
 
 
 schema = schemathesis.pytest.from_fixture("api_schema")
@@ -107,7 +118,7 @@ def test_fuzz_every_operation(case):
 
 def test_stateful_links(api_schema, target: Target):
     if not target.is_mock and not (target.allow_writes and target.allow_distribution):
-        pytest.skip("stateful sequences write and queue: run with --allow-writes --allow-distribution")
+        skip_for("--allow-distribution", "stateful sequences write and queue (with --allow-writes)")
     machine = api_schema.as_state_machine()
     machine.run(
         settings=settings(

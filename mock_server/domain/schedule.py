@@ -158,16 +158,19 @@ def validate_slots(number_of_slots, schedules) -> list[str]:
     numbers = [entry["slotNumber"] for entry in schedules]
     repeated = sorted({n for n in numbers if numbers.count(n) > 1})
     for number in repeated:
-        problems.append(f"slotNumber {number} is used more than once")
+        where = [i for i, n in enumerate(numbers) if n == number]
+        problems.append(f"schedules[{where[-1]}].slotNumber: slot number {number} is used more than once")
     expected = list(range(1, len(schedules) + 1))
     if not repeated and sorted(numbers) != expected:
-        problems.append(f"slot numbers must be exactly 1..{len(schedules)}; got {sorted(numbers)}")
+        problems.append(
+            f"schedules[].slotNumber: slot numbers must be exactly 1..{len(schedules)}; got {sorted(numbers)}"
+        )
     seen: dict[tuple[int, int, int], int] = {}
-    for entry in schedules:
+    for index, entry in enumerate(schedules):
         key = (entry["hour"], entry["minute"], entry["second"])
         if key in seen:
             problems.append(
-                f"slots {seen[key]} and {entry['slotNumber']} are both at "
+                f"schedules[{index}]: slots {seen[key]} and {entry['slotNumber']} are both at "
                 f"{key[0]:02d}:{key[1]:02d}:{key[2]:02d}; each slot needs its own time"
             )
         else:

@@ -37,6 +37,7 @@ HANDLERS = {
     "resetState": control.reset_state,
     "mintToken": control.mint,
     "currentTotp": control.current_totp,
+    "listStakes": control.list_stakes,
     "listFaults": control.list_faults,
     "injectFault": control.inject_fault,
 }
