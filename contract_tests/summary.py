@@ -111,9 +111,11 @@ class Summary:
                 )
                 + ")"
             )
-        partly = sorted(c for c, (o, _) in self.cases.items() if o == "passed" and self.missing.get(c))
+        partly = sorted(
+            c for c, (o, _) in self.cases.items() if o == "passed" and self.missing.get(c, set()) & set(OPTIONS)
+        )
         if partly:
-            line += f"; {len(partly)} passed only in part ({', '.join(partly)})"
+            line += f"; {len(partly)} passed with parts skipped for a missing option ({', '.join(partly)})"
         tests = self.tests
         line += f"; tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped"
         return line

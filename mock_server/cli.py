@@ -38,13 +38,35 @@ def _port(text: str) -> int:
     return value
 
 
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
-    """The backend a suite runs against, its credentials and what it may change."""
+    """The backend a suite runs against, its credentials and what it may change; pytest's own
+    options (-k, -x, --junitxml, -l, --tb=long, ... or anything after ``--``) pass through."""
     parser.add_argument("base_url", nargs="?", help="the backend (default: an in-process mock)")
     parser.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
     parser.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
+    parser.add_argument("--non-admin-token", help="a token of a role that may not use the routes (TC05)")
     parser.add_argument("--allow-writes", action="store_true", help="allow schedule and toggle changes (restored)")
-    parser.add_argument("--allow-distribution", action="store_true", help="allow queueing (pays people: staging only)")
+    parser.add_argument(
+        "--allow-distribution", action="store_true", help="allow queue, modify and cancel (pays people: staging only)"
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="fail when a case is skipped for a missing credential or option"
+    )
+    parser.add_argument("--overdue-grace", type=float, metavar="MINUTES", help="the overdue monitor's grace (5)")
+    parser.add_argument("--serve-mock", action="store_true", help="start the mock and run over HTTP against it")
+    parser.add_argument(
+        "--as-live", action="store_true", help="check a running mock as a live backend (no reset, read-only)"
+    )
+    parser.add_argument("--junitxml", help="write a JUnit XML report here")
+    parser.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
+    parser.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
 
 
 def build_parser() -> Parser:
@@ -96,8 +118,6 @@ def build_parser() -> Parser:
         description="Run the 27 contract cases (and the Schemathesis suite) against BASE_URL; read-only by default.",
     )
     add_target_options(verify)
-    verify.add_argument("--junitxml", help="write a JUnit XML report here")
-    verify.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
 
     fuzz = commands.add_parser(
         "fuzz",
@@ -105,7 +125,7 @@ def build_parser() -> Parser:
         description="Fuzz every operation of the contract (read-only against a live backend unless told).",
     )
     add_target_options(fuzz)
-    fuzz.add_argument("--examples", type=int, default=100, help="examples per operation (default 100)")
+    fuzz.add_argument("--examples", type=_positive, default=100, help="examples per operation (default 100)")
     fuzz.add_argument("--seed", type=int, help="a Hypothesis seed, to reproduce a run")
     return parser
 
@@ -169,46 +189,89 @@ def clock(args: argparse.Namespace) -> int:
     return 0 if response.is_success else 1
 
 
-def _suite_arguments(args: argparse.Namespace, package: str) -> list[str]:
+def _is_mock(url: str) -> bool:
+    """Whether ``url`` is one of these mocks (its /__mock/ control API answers)."""
+    import httpx
+
+    try:
+        answer = httpx.get(url.rstrip("/") + "/__mock/clock", timeout=10)
+        return answer.status_code == 200 and {"now", "frozen"} <= set(answer.json())
+    except (httpx.HTTPError, ValueError, TypeError):
+        return False
+
+
+def _suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
+    """pytest's argv for a suite run, or an exit status when the target cannot be used."""
+    from contract_tests.plugin import unreachable
+
     argv = ["--pyargs", package, "-p", "no:cacheprovider"]
     if args.base_url:
-        argv += ["--base-url", args.base_url]
+        why = unreachable(args.base_url)
+        if why:
+            print(f"novunt-mock {args.command}: {why}", file=sys.stderr)
+            return 2
+        if not args.as_live and _is_mock(args.base_url):
+            print(
+                f"novunt-mock {args.command}: {args.base_url} is a novunt mock (its /__mock/ API answers): running "
+                "the mock profile, which resets its state. Pass --as-live to check it as a live backend.",
+                file=sys.stderr,
+            )
+            argv += ["--mock-url", args.base_url]
+        else:
+            argv += ["--base-url", args.base_url]
     options = (
         ("--token", args.token),
         ("--totp-secret", args.totp_secret),
-        ("--junitxml", getattr(args, "junitxml", None)),
+        ("--non-admin-token", args.non_admin_token),
+        ("--junitxml", args.junitxml),
+        ("-k", args.keyword),
+        ("--overdue-grace", None if args.overdue_grace is None else str(args.overdue_grace)),
     )
     for flag, value in options:
         if value:
             argv += [flag, value]
-    if args.allow_writes:
-        argv.append("--allow-writes")
-    if args.allow_distribution:
-        argv.append("--allow-distribution")
-    return argv
+    flags = (
+        ("--allow-writes", args.allow_writes),
+        ("--allow-distribution", args.allow_distribution),
+        ("--contract-strict", args.strict),
+        ("--serve-mock", args.serve_mock),
+        ("-x", args.exitfirst),
+    )
+    argv += [flag for flag, given in flags if given]
+    return argv + list(args.pytest_args)
+
+
+def _run_suite(args: argparse.Namespace, package: str, *extra: str) -> int:
+    import pytest
+
+    argv = _suite_arguments(args, package)
+    if isinstance(argv, int):
+        return argv
+    return int(pytest.main([*argv, *extra]))
 
 
 def verify(args: argparse.Namespace) -> int:
-    import pytest
-
-    argv = _suite_arguments(args, "contract_tests")
-    if args.keyword:
-        argv += ["-k", args.keyword]
-    return int(pytest.main(argv))
+    return _run_suite(args, "contract_tests")
 
 
 def fuzz(args: argparse.Namespace) -> int:
-    import pytest
-
     os.environ["CONTRACT_FUZZ_EXAMPLES"] = str(args.examples)
-    argv = _suite_arguments(args, "contract_tests.fuzz")
-    if args.seed is not None:
-        argv.append(f"--hypothesis-seed={args.seed}")
-    return int(pytest.main(argv))
+    return _run_suite(
+        args, "contract_tests.fuzz", *([f"--hypothesis-seed={args.seed}"] if args.seed is not None else [])
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    passed: list[str] = []
+    if "--" in argv:  # everything after -- goes to pytest as it is
+        at = argv.index("--")
+        argv, passed = argv[:at], argv[at + 1 :]
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and args.command not in ("verify", "fuzz"):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.pytest_args = [*unknown, *passed]
     return {"serve": serve, "clock": clock, "verify": verify, "fuzz": fuzz}[args.command](args)
 
 

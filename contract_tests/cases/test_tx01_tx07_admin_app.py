@@ -30,6 +30,7 @@ from ..helpers import (
     status,
 )
 from ..oracle import money, parse_instant
+from ..summary import skip_for
 
 MY_PERMISSIONS = "/api/v1/rbac/my-permissions"
 PERMISSIONS = "/api/v1/rbac/permissions"
@@ -186,6 +187,8 @@ def test_tx05_modify_and_cancel_need_2fa(api, admin, method, path):
 
     if not token_has_2fa(admin):
         pytest.skip("the given admin has no 2FA enabled")
+    if method == "DELETE" and not api.allow_distribution:  # a backend that skipped 2FA would cancel today
+        skip_for("--allow-distribution", "cancel is only probed where a cancelled day does no harm")
     payload = {"distributionSlots": [{"slotNumber": 0, "rosPercentage": -1}]} if method == "PATCH" else None
     exchange = api.request(method, path, headers={"Authorization": f"Bearer {admin}"}, json=payload)
     expect(exchange, 403, "BRIEF §8: modify and cancel are 2FA routes", code="2FA_CODE_REQUIRED")

@@ -23,6 +23,7 @@ from ..restore import ScheduleSnapshot
 from ..summary import skip_for
 from ..target import Target
 
+METHODS = ("get", "put", "post", "patch", "delete")
 # Operations that queue, change or cancel a real distribution: only with --allow-distribution.
 DISTRIBUTION_WRITES = {"queueTodayDistribution", "modifyTodayDistribution", "cancelTodayDistribution"}
 
@@ -63,22 +64,28 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
     """The contract with only the operations this run may send.
 
     Safety does not rest on a filter: an operation that is not in the document handed to
-    Schemathesis cannot be generated. Links are dropped with the operations they may name.
+    Schemathesis cannot be generated. Links that name a removed operation go with it.
     """
     doc = copy.deepcopy(document())
+    removed = set()
     for path, item in list(doc["paths"].items()):
-        for method in [m for m in item if m in ("get", "put", "post", "patch", "delete")]:
+        for method in [m for m in item if m in METHODS]:
             operation = item[method]
-            forbidden = (method != "get" and not writes) or (
+            if (method != "get" and not writes) or (
                 operation["operationId"] in DISTRIBUTION_WRITES and not distribution
-            )
-            if forbidden:
+            ):
+                removed.add(operation["operationId"])
                 del item[method]
-            else:
-                for response in operation["responses"].values():
-                    response.pop("links", None)
-        if not any(m in item for m in ("get", "put", "post", "patch", "delete")):
+        if not any(m in item for m in METHODS):
             del doc["paths"][path]
+    for item in doc["paths"].values():
+        for method in [m for m in item if m in METHODS]:
+            for response in item[method]["responses"].values():
+                links = response.get("links") or {}
+                for name in [n for n, link in links.items() if link.get("operationId") in removed]:
+                    del links[name]
+                if "links" in response and not links:
+                    del response["links"]
     return doc
 
 
