@@ -23,6 +23,9 @@ from .summary import SUMMARY, Summary, junit_of, needs, skip_for
 from .target import ServedMock, Target, in_process
 
 SECRETS = pytest.StashKey[Secrets]()
+# pytest_runtest_logreport is handed no config: the secrets of the running session (one per
+# pytest.main call; a stack so that a nested run, as the CLI's tests do, finds its own).
+_SECRETS: list[Secrets] = []
 MARKERS = {
     "mock": "needs the mock's simulated clock, control API or faults",
     "live_read": "safe against any backend: GETs and requests that cannot change state",
@@ -122,6 +125,7 @@ def pytest_configure(config: pytest.Config) -> None:
     secrets = Secrets()
     secrets.remember(config.getoption("token"), config.getoption("totp_secret"), config.getoption("non_admin_token"))
     config.stash[SECRETS] = secrets
+    _SECRETS.append(secrets)
     summary = Summary(config, strict=config.getoption("contract_strict"))
     config.stash[SUMMARY] = summary
     config.pluginmanager.register(summary, "contract-summary")
@@ -264,18 +268,35 @@ def restore_schedule(signer: Target):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
-    secrets = item.config.stash.get(SECRETS, None)
-    if secrets is None:
-        return report
     if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
-        report.contract_reason = secrets.scrub(call.excinfo.value.reason)  # type: ignore[attr-defined]
+        report.contract_reason = call.excinfo.value.reason  # type: ignore[attr-defined]
+    return report
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Mask every credential before any reporter (terminal, JUnit, subtests) sees the report."""
+    _scrub(report)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_exception_interact(node, call, report) -> None:
+    """Again after plugins that rewrite a failure's text here (Schemathesis does)."""
+    _scrub(report)
+
+
+def _scrub(report: pytest.TestReport) -> None:
+    secrets = _SECRETS[-1] if _SECRETS else None
+    if secrets is None:
+        return
     if isinstance(report.longrepr, tuple):
         path, line, reason = report.longrepr
         report.longrepr = (path, line, secrets.scrub(reason))
     elif report.longrepr is not None:
         report.longrepr = secrets.scrub(str(report.longrepr))
+    if getattr(report, "contract_reason", None):
+        report.contract_reason = secrets.scrub(report.contract_reason)  # type: ignore[attr-defined]
     report.sections = [(title, secrets.scrub(content)) for title, content in report.sections]
-    return report
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -293,6 +314,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(banner, red=True, bold=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    secrets = config.stash.get(SECRETS, None)
+    if secrets is not None and secrets in _SECRETS:
+        _SECRETS.remove(secrets)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

@@ -16,6 +16,8 @@ FIELD = re.compile(
     r"""(?P<key>["']?(?:""" + "|".join(SECRET_KEYS) + r""")["']?\s*[:=]\s*)(?P<quote>["']?)(?P<value>[^"',}\s&]+)"""
 )
 BEARER = re.compile(r"(Bearer\s+)[^\s'\"]+", re.IGNORECASE)
+# A run of token-ish characters: a piece of a long secret may show alone where a repr was cut short.
+RUN = re.compile(r"[A-Za-z0-9_\-+/=]+(?:\.[A-Za-z0-9_\-+/=]+)*")
 
 
 class Secrets:
@@ -32,6 +34,13 @@ class Secrets:
     def scrub(self, text: str) -> str:
         for value in sorted(self._values, key=len, reverse=True):
             text = text.replace(value, MASK)
+        long = [value for value in self._values if len(value) >= 16]
+        if long:
+            text = RUN.sub(lambda m: MASK if _piece_of(m.group(0), long) else m.group(0), text)
         text = JWT.sub(MASK, text)
         text = BEARER.sub(lambda m: m.group(1) + MASK, text)
         return FIELD.sub(lambda m: m.group("key") + m.group("quote") + MASK, text)
+
+
+def _piece_of(run: str, secrets: list[str]) -> bool:
+    return len(run) >= 10 and any(run in secret for secret in secrets)

@@ -26,6 +26,8 @@ from ..target import Target
 METHODS = ("get", "put", "post", "patch", "delete")
 # Operations that queue, change or cancel a real distribution: only with --allow-distribution.
 DISTRIBUTION_WRITES = {"queueTodayDistribution", "modifyTodayDistribution", "cancelTodayDistribution"}
+# Signing in and out with generated credentials could lock a real account: never fuzzed live.
+SESSION = {"login", "logout"}
 
 # Business rules the schema cannot express (x-rules) answer 400 to schema-valid data, and a second
 # queue in a day answers 409: both are the contract, so positive data may get them.
@@ -70,11 +72,13 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
     removed = set()
     for path, item in list(doc["paths"].items()):
         for method in [m for m in item if m in METHODS]:
-            operation = item[method]
-            if (method != "get" and not writes) or (
-                operation["operationId"] in DISTRIBUTION_WRITES and not distribution
+            name = item[method]["operationId"]
+            if (
+                (method != "get" and not writes)
+                or (name in DISTRIBUTION_WRITES and not distribution)
+                or name in SESSION
             ):
-                removed.add(operation["operationId"])
+                removed.add(name)
                 del item[method]
         if not any(m in item for m in METHODS):
             del doc["paths"][path]

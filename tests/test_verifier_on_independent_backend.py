@@ -1,0 +1,143 @@
+"""The contract suite as QA runs it against a backend we did not write (``tests/independent_backend.py``).
+
+- on a correct backend it passes read-only (token, TOTP secret, non-admin token), and with
+  ``--allow-writes`` it also passes and leaves the backend exactly as it found it;
+- for each planted fault it fails and names the case that catches it;
+- no token, TOTP secret, 2FA code or password it holds appears in anything it writes.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pyotp
+import pytest
+
+from .conftest import free_port
+from .independent_backend import FAULTS
+
+ROOT = Path(__file__).resolve().parent.parent
+CAUGHT_BY = {
+    "writes-without-2fa": "TC06",
+    "errors-without-code": "TC04",
+    "malformed-json-500": "TC13",
+    "reads-without-token": "TC04",
+    "missing-schedule-field": "TC03",
+    "short-timezone-list": "TC02",
+    "public-status-needs-token": "TC01",
+    "completed-slot-pays-zero": "TC22",
+    "today-in-utc": "TC27",
+    "overdue-pending": "TC24",
+}
+
+
+class Independent:
+    def __init__(self, *faults: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        command = [sys.executable, "-m", "tests.independent_backend", "--port", str(self.port)]
+        for fault in faults:
+            command += ["--fault", fault]
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        found = dict(self.process.stdout.readline().strip().split("=", 1) for _ in range(3))
+        self.token, self.support, self.secret = found["token"], found["support"], found["secret"]
+        for _ in range(100):
+            try:
+                httpx.get(f"{self.url}/config", timeout=1)
+                return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("the independent backend did not start")
+
+    def credentials(self) -> list[str]:
+        return ["--token", self.token, "--totp-secret", self.secret, "--non-admin-token", self.support]
+
+    def state(self) -> tuple:
+        headers = {"Authorization": f"Bearer {self.token}"}
+        schedule = httpx.get(f"{self.url}/api/v1/admin/cron-settings/distribution-schedule", headers=headers).json()
+        today = httpx.get(f"{self.url}/api/v1/admin/daily-declaration-returns/today/status", headers=headers).json()
+        data = schedule["data"]
+        return data["timezone"], data["schedules"], data["isEnabled"], today["data"]["values"]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+def suite(package: str, url: str, *options: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "pytest", "--pyargs", package, "-p", "no:cacheprovider", "-q",
+               "--base-url", url, "--hypothesis-seed=1", *options]  # fmt: skip
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600)
+
+
+def failed_cases(output: str) -> set[str]:
+    return set(re.findall(r"^(T[CX]\d\d) .*FAILED", output, re.MULTILINE))
+
+
+@pytest.fixture
+def backend():
+    started: list[Independent] = []
+
+    def start(*faults: str) -> Independent:
+        started.append(Independent(*faults))
+        return started[-1]
+
+    yield start
+    for one in started:
+        one.stop()
+
+
+@pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
+def test_a_correct_backend_passes_and_is_left_as_found(backend, writes):
+    correct = backend()
+    before = correct.state()
+    run = suite("contract_tests", correct.url, *correct.credentials(), *(["--allow-writes"] if writes else []))
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert correct.state() == before, "the run left the backend changed"
+    assert re.search(r"^34 cases: \d+ passed, 0 failed", run.stdout, re.MULTILINE), run.stdout[-1500:]
+
+
+def test_each_planted_fault_fails_the_case_that_catches_it(backend):
+    servers = {fault: backend(fault) for fault in FAULTS}
+
+    def run(fault: str) -> subprocess.CompletedProcess:
+        return suite("contract_tests.cases", servers[fault].url, *servers[fault].credentials())
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = dict(zip(FAULTS, pool.map(run, FAULTS), strict=True))
+    missed = {
+        fault: sorted(failed_cases(result.stdout))
+        for fault, result in results.items()
+        if result.returncode == 0 or CAUGHT_BY[fault] not in failed_cases(result.stdout)
+    }
+    assert not missed, f"faults not caught by their case (fault: cases that failed): {missed}"
+
+
+def test_no_credential_in_any_output(backend, tmp_path):
+    """A failing run with every way pytest has to show values: no secret in stdout, stderr or JUnit."""
+    broken = backend("errors-without-code", "missing-schedule-field", "writes-without-2fa")
+    junit = tmp_path / "report.xml"
+    run = suite(
+        "contract_tests", broken.url, *broken.credentials(), "--allow-writes", "-l", "--tb=long", "-rA",
+        f"--junitxml={junit}", "-o", "junit_logging=all",
+    )  # fmt: skip
+    assert run.returncode != 0, "the broken backend was expected to fail the run"
+    secrets = {broken.token, broken.secret, broken.support, "Admin123!"}
+    # The codes the run could have generated: every 30 s step from a little before it to now
+    # (as whole numbers: a code's digits may also occur inside a timestamp or an amount).
+    now = time.time()
+    totp = pyotp.TOTP(broken.secret)
+    codes = {totp.at(now - step) for step in range(0, 600, 30)}
+    outputs = {"stdout": run.stdout, "stderr": run.stderr, "junit": junit.read_text()}
+    for name, text in outputs.items():
+        leaked = [secret[:6] + "..." for secret in secrets if secret in text]
+        leaked += [f"code {code}" for code in codes if re.search(rf"(?<![\d.]){code}(?![\d.])", text)]
+        assert not leaked, f"credentials in {name}: {leaked}"
+    token_parts = broken.token.split(".")
+    assert token_parts[2] not in outputs["junit"] and token_parts[1] not in outputs["stdout"]
