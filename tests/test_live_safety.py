@@ -1,62 +1,112 @@
-"""Against a live backend the suite is read-only by default: proven on a mock served over HTTP,
-by the server's own access log and by reading the state back."""
+"""The whole suite (cases and fuzz) against a live backend, in each of its three modes, proven safe on
+a mock served over HTTP with a distribution queued for today: by the server's own access log and by
+a dump of the state before and after.
+
+- read-only: every write request it sends is refused (4xx) and nothing changes;
+- --allow-writes: schedule, enabled flag and today's distribution are left exactly as found, and no
+  declaration write (queue, modify, cancel) is ever accepted;
+- --allow-distribution: only then is a distribution queued, modified or cancelled.
+"""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
+import pyotp
 import pytest
+
+SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixture admin
+SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
+STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
+DECLARATION_WRITES = re.compile(r"/daily-declaration-returns/today/(queue|modify|cancel)$")
+ACCESS = re.compile(r"access (GET|PUT|POST|PATCH|DELETE) (\S+) (\d{3})")
+
+
+def token(url: str, identifier: str) -> str:
+    return httpx.post(f"{url}/__mock/tokens", json={"identifier": identifier}).json()["token"]
+
+
+def state(url: str, admin: str) -> dict:
+    headers = {"Authorization": f"Bearer {admin}"}
+    schedule = httpx.get(f"{url}{SCHEDULE}", headers=headers).json()["data"]
+    today = httpx.get(f"{url}{STATUS}", headers=headers).json()["data"]
+    return {
+        "schedule": (schedule["timezone"], schedule["schedules"], schedule["isEnabled"]),
+        "day": (today["today"], today["values"], [(s["slotNumber"], s["rosPercentage"], s["status"])
+                                                  for s in today["distributionSlots"]]),
+    }  # fmt: skip
+
+
+def queue_a_settled_day(url: str, admin: str) -> None:
+    """Queue today's distribution with one slot far from now (already run, or hours ahead), so that
+    nothing of it changes by itself while a run lasts."""
+    now = datetime.now(UTC).astimezone(ZoneInfo("Africa/Lagos"))
+    at = now - timedelta(hours=2) if now.hour >= 3 else now + timedelta(hours=2)
+    headers = {"Authorization": f"Bearer {admin}", "X-2FA-Code": pyotp.TOTP(SECRET).now()}
+    body = {"timezone": "Africa/Lagos", "numberOfSlots": 1,
+            "schedules": [{"slotNumber": 1, "hour": at.hour, "minute": at.minute, "second": 0}]}  # fmt: skip
+    assert httpx.put(f"{url}{SCHEDULE}", headers=headers, json=body).status_code == 200
+    queued = {"multiSlotEnabled": True, "distributionSlots": [{"slotNumber": 1, "rosPercentage": 1.25}],
+              "rosPercentage": 1.25, "premiumPoolAmount": 100, "performancePoolAmount": 50}  # fmt: skip
+    answer = httpx.post(f"{url}/api/v1/admin/daily-declaration-returns/today/queue", headers=headers, json=queued)
+    assert answer.status_code == 201, answer.text
+
+
+def writes_in(log: str) -> list[tuple[str, str, int]]:
+    found = []
+    for line in log.splitlines():
+        match = ACCESS.search(line)
+        if match and match.group(1) != "GET" and not match.group(2).startswith("/__mock"):
+            found.append((match.group(1), match.group(2), int(match.group(3))))
+    return found
 
 
 @pytest.fixture
 def served(serve):
-    return serve()
+    url, log = serve()  # real time: the suite's live checks judge against the wall clock
+    admin = token(url, "admin")
+    queue_a_settled_day(url, admin)
+    return url, log, admin
 
 
-def state(url: str, token: str) -> tuple:
-    headers = {"Authorization": f"Bearer {token}"}
-    schedule = httpx.get(f"{url}/api/v1/admin/cron-settings/distribution-schedule", headers=headers).json()["data"]
-    today = httpx.get(f"{url}/api/v1/admin/daily-declaration-returns/today/status", headers=headers).json()["data"]
-    return schedule["schedules"], schedule["timezone"], schedule["isEnabled"], schedule["updatedAt"], today["status"]
-
-
-def run_suite(package: str, *options: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "--pyargs", package, "-q", "-p", "no:cacheprovider", *options]
+def run_package(url: str, admin: str, *mode: str) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
+        "--hypothesis-seed=1", "--base-url", url, "--token", admin, "--totp-secret", SECRET,
+        "--non-admin-token", token(url, "support"), *mode,
+    ]  # fmt: skip
     return subprocess.run(command, capture_output=True, text=True, timeout=600)
 
 
-def test_read_only_run_changes_nothing_and_fuzzes_only_gets(served):
-    url, log = served
-    token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
-    before = state(url, token)
-    run = run_suite("contract_tests", "--base-url", url, "--token", token)
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert state(url, token) == before, "a read-only run changed the backend"
-    accepted_writes = [
-        line
-        for line in log.read_text(errors="replace").splitlines()
-        if (m := re.search(r"access (PUT|POST|PATCH|DELETE) (\S+) (\d{3})", line))
-        and not m.group(2).startswith("/__mock")
-        and not m.group(3).startswith("4")
-    ]
-    assert accepted_writes == [], f"write requests were accepted: {accepted_writes[:5]}"
-    assert token not in run.stdout, "the token leaked into the output"
-
-
-def test_write_run_restores_what_it_found(served):
-    url, _log = served
-    token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
-    before = state(url, token)
-    secret = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"
-    run = run_suite(
-        "contract_tests.cases", "--base-url", url, "--token", token, "--totp-secret", secret, "--allow-writes"
-    )
-    assert run.returncode == 0, run.stdout[-3000:]
-    assert "TC08  Update schedule                  PASSED" in run.stdout
-    after = state(url, token)
-    assert after[:3] == before[:3], "the schedule, timezone or enabled flag was not restored"
-    assert after[4] == before[4] == "EMPTY", "nothing may be queued without --allow-distribution"
-    assert "NOVUNTMOCKADMINTOTPSECRETKEYABCD" not in run.stdout, "the TOTP secret leaked into the output"
+@pytest.mark.parametrize(
+    "mode",
+    [(), ("--allow-writes",), ("--allow-writes", "--allow-distribution")],
+    ids=["read-only", "writes", "distribution"],
+)
+def test_each_mode_writes_only_what_it_may(served, mode):
+    url, log, admin = served
+    before = state(url, admin)
+    mark = len(log.read_text(errors="replace"))
+    run = run_package(url, admin, *mode)
+    assert run.returncode == 0, run.stdout[-4000:]
+    assert "fuzz" in run.stdout or "test_fuzz" in run.stdout or "subtests passed" in run.stdout, "fuzz did not run"
+    sent = writes_in(log.read_text(errors="replace")[mark:])
+    after = state(url, admin)
+    accepted = [w for w in sent if w[2] < 400]
+    if not mode:
+        assert accepted == [], f"a read-only run had writes accepted: {accepted[:5]}"
+        assert after == before, "a read-only run changed the backend"
+    elif "--allow-distribution" not in mode:
+        assert after == before, "an --allow-writes run did not leave the backend as it found it"
+        declaration = [w for w in accepted if DECLARATION_WRITES.search(w[1])]
+        assert declaration == [], f"declaration writes accepted without --allow-distribution: {declaration[:5]}"
+        assert any(w[1] == SCHEDULE for w in accepted), "no schedule write was made: the mode was not exercised"
+    else:
+        assert after["schedule"] == before["schedule"], "the schedule was not restored"
+        assert any(DECLARATION_WRITES.search(w[1]) for w in sent), "the distribution mode sent no declaration write"
+    assert admin not in run.stdout and SECRET not in run.stdout, "a credential reached the output"
