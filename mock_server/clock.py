@@ -41,6 +41,17 @@ class Clock:
             if frozen is not None:
                 self._frozen = frozen
 
+    def move_forward(self, instant: datetime) -> None:
+        """Set the clock to ``instant`` unless it is already later (concurrent moves never go back)."""
+        with self._lock:
+            if self._frozen:
+                current = self._anchor
+            else:
+                current = self._anchor + timedelta(seconds=time.monotonic() - self._anchor_mono)
+            if instant > current:
+                self._anchor = instant.astimezone(UTC)
+                self._anchor_mono = time.monotonic()
+
     def freeze(self) -> None:
         self.set(self.now(), frozen=True)
 

@@ -47,32 +47,28 @@ def stats_of_ledger(entry: dict) -> dict:
 
 
 class Runner:
+    """Runs what falls due. Planning (what is due, in what order) happens under a lock; running a
+    slot does not: concurrent clock moves really overlap, and each slot is run by whichever move
+    claims it first (the store's atomic PENDING -> EXECUTING), exactly as two processes on one
+    database would. Nothing but the claim makes a slot run once."""
+
     def __init__(self, clock: Clock, store: Store, fixtures: Fixtures) -> None:
         self.clock = clock
         self.store = store
         self.fixtures = fixtures
         self._lock = threading.RLock()
+        self._moving = 0  # clock moves in flight
         # Nothing is due before this instant, as long as the store has not changed since.
         self._idle_until: tuple[int, datetime] | None = None
 
     # -- public ----------------------------------------------------------------------------------
     def catch_up(self) -> list[dict]:
         """Run whatever is due at the clock's current instant."""
-        with self._lock:
-            now = self.clock.now()
-            if self._idle_until and self._idle_until[0] == self.store.version and now < self._idle_until[1]:
-                return []  # nothing is due yet and nothing has changed (embedded store only)
-            return self._process(now, now, move_clock=False)
+        return self._move(None)
 
     def advance_to(self, target: datetime) -> list[dict]:
         """Move the clock to ``target``, running everything due on the way at its own instant."""
-        with self._lock:
-            start = self.clock.now()
-            if target < start:
-                target = start
-            ran = self._process(start, target, move_clock=True)
-            self.clock.set(target)
-            return ran
+        return self._move(target)
 
     def next_pending_instant(self) -> datetime | None:
         pending = self.store.pending_slots()
@@ -87,27 +83,46 @@ class Runner:
             return Event(due, slot["date"], slot["slotNumber"], "run")
         return Event(max(day_end, start), slot["date"], slot["slotNumber"], "expire")
 
-    def _process(self, start: datetime, end: datetime, *, move_clock: bool) -> list[dict]:
-        """Run or expire, in time order (then date, then slot), every pending slot due by ``end``.
-
-        Settings, pending slots and stakes are read once: nothing else changes them while the lock
-        is held, and a slot another process took first is skipped by the atomic claim.
-        """
+    def _plan(self, start: datetime) -> tuple[list[Event], bool]:
+        """Every pending slot's next event (run or expire) from ``start``, in time, date, slot order."""
         settings = self.store.settings()
         enabled = bool(settings and settings.get("isEnabled"))
         events = sorted(
             (self._event(slot, start, enabled) for slot in self.store.pending_slots()),
             key=lambda e: (e.at, e.date, e.slot_number),
         )
+        return events, enabled
+
+    def _move(self, target: datetime | None) -> list[dict]:
+        with self._lock:
+            start = self.clock.now()
+            idle = self._idle_until
+            if target is None and idle and idle[0] == self.store.version and start < idle[1]:
+                return []  # nothing is due yet and nothing has changed (embedded store only)
+            end = start if target is None else max(target, start)
+            events, enabled = self._plan(start)
+            self._moving += 1
+        try:
+            ran = self._run([e for e in events if e.at <= end], enabled, move_clock=target is not None)
+        finally:
+            with self._lock:
+                self._moving -= 1
+                if target is not None:
+                    self.clock.move_forward(end)
+                self.store.archive_ended_days(to_iso(end))
+                self._idle_until = None
+                if self._moving == 0 and self.store.embedded:
+                    upcoming, _ = self._plan(self.clock.now())
+                    never = datetime.max.replace(tzinfo=end.tzinfo)
+                    self._idle_until = (self.store.version, upcoming[0].at if upcoming else never)
+        return ran
+
+    def _run(self, events: list[Event], enabled: bool, *, move_clock: bool) -> list[dict]:
         ran: list[dict] = []
         payout_context: PayoutContext | None = None
-        next_due = datetime.max.replace(tzinfo=end.tzinfo)
         for event in events:
-            if event.at > end:
-                next_due = event.at
-                break
-            if move_clock and event.at > self.clock.now():
-                self.clock.set(event.at)
+            if move_clock:
+                self.clock.move_forward(event.at)
             if event.kind == "run":
                 payout_context = payout_context or self._payout_context()
                 outcome = self._execute(event.date, event.slot_number, event.at, payout_context)
@@ -120,8 +135,6 @@ class Runner:
                 outcome = self._expire(event.date, event.slot_number, event.at, reason)
             if outcome:
                 ran.append(outcome)
-        self.store.archive_ended_days(to_iso(end))
-        self._idle_until = (self.store.version, next_due) if self.store.embedded else None
         return ran
 
     # -- one slot --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ collections every request reads stay small (mongomock scans a whole collection o
 from __future__ import annotations
 
 import copy
+import threading
 from collections.abc import Iterable
 
 import mongomock
@@ -59,6 +60,9 @@ def connect(mongo_uri: str | None, database: str) -> Database:
 class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
+        # MongoDB makes a conditional update atomic; mongomock, plain Python, does not across
+        # threads. Compare-and-set writes take this lock so both engines give the same guarantee.
+        self._atomic = threading.Lock()
         self.version = 0  # bumped by every write that can change what is due, and when
         self._cache: dict[str, tuple[int, object]] = {}
 
@@ -161,11 +165,12 @@ class Store:
     def claim_slot(self, date: str, slot_number: int, to_status: str = "EXECUTING") -> dict | None:
         """PENDING -> ``to_status``, atomically; None if someone else got there first."""
         self._changed()
-        return self.db.distribution_slots.find_one_and_update(
-            {"_id": slot_key(date, slot_number), "status": "PENDING"},
-            {"$set": {"status": to_status}},
-            return_document=ReturnDocument.AFTER,
-        )
+        with self._atomic:
+            return self.db.distribution_slots.find_one_and_update(
+                {"_id": slot_key(date, slot_number), "status": "PENDING"},
+                {"$set": {"status": to_status}},
+                return_document=ReturnDocument.AFTER,
+            )
 
     def finish_slot(self, date: str, slot_number: int, status: str, details: dict) -> None:
         self._changed()
@@ -197,8 +202,8 @@ class Store:
         moved = 0
         for day in self.db.distributions.find({"dayEnd": {"$lte": now}}):
             slots = self.slots_of(day["date"])
-            if any(slot["status"] == "PENDING" for slot in slots):
-                continue
+            if any(slot["status"] in ("PENDING", "EXECUTING") for slot in slots):
+                continue  # a slot still waits or is running (perhaps in another clock move)
             if slots:
                 self.db.slot_history.insert_many(slots)
             self.db.distribution_history.insert_one(day)
@@ -219,7 +224,8 @@ class Store:
         for payment in payments:
             entry[payment.kind][payment.beneficiary] = str(payment.amount)
         try:
-            self.db.payouts.insert_one(entry)
+            with self._atomic:
+                self.db.payouts.insert_one(entry)
         except DuplicateKeyError:
             return False
         return True
@@ -240,7 +246,8 @@ class Store:
 
     def take_fault(self, slot_number: int) -> str | None:
         """Use up one armed fault of this slot; its error message, or None when none is armed."""
-        fault = self.db.faults.find_one_and_update(
-            {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
-        )
+        with self._atomic:
+            fault = self.db.faults.find_one_and_update(
+                {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
+            )
         return fault["error"] if fault else None
