@@ -9,7 +9,7 @@ BASE_URL ?=
 
 SEED   ?= 20260211
 
-.PHONY: install serve test lint contract fuzz verify bench clean
+.PHONY: install serve test lint contract fuzz verify compat bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,10 +48,20 @@ verify: $(STAMP)
 	@test -n "$(BASE_URL)" || { echo "usage: make verify BASE_URL=https://backend [ARGS='--allow-writes']"; exit 2; }
 	$(BIN)/python -m pytest --pyargs contract_tests --base-url "$(BASE_URL)" $(ARGS)
 
+# The suite beside pytest-base-url (pytest-playwright's dependency, which also owns --base-url), in a
+# venv of its own: in-process, then over HTTP against a served mock through pytest-base-url's option.
+COMPAT := .venv-compat
+compat:
+	$(PYTHON) -m venv $(COMPAT)
+	$(COMPAT)/bin/python -m pip install --quiet --upgrade pip
+	$(COMPAT)/bin/python -m pip install --quiet -e . pytest-base-url
+	$(COMPAT)/bin/python -m pytest --pyargs contract_tests.cases -q -p no:cacheprovider -k "tc01 or tc13 or tc22"
+	$(COMPAT)/bin/python tools/compat_check.py
+
 # Throughput against a bare Starlette ceiling and Prism (installed here when npm is), suite and year timings.
 bench: $(STAMP)
 	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tools --silent --no-audit --no-fund; fi
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) reports
+	rm -rf $(VENV) $(COMPAT) reports

@@ -1,0 +1,49 @@
+"""With pytest-base-url installed: serve the mock, then run the suite against it through --base-url
+(pytest-base-url's option, reused by the suite) and through `novunt-mock verify`. Exit status: pytest's."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+
+
+def main() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet"])
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{url}/cron-status", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
+        plugins = subprocess.run([sys.executable, "-m", "pytest", "--version", "-VV"], capture_output=True, text=True)
+        print(
+            "plugins:",
+            " ".join(line for line in plugins.stdout.splitlines() if "base-url" in line or "base_url" in line),
+        )
+        checks = [
+            [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
+             "--base-url", url, "--token", token, "-k", "tc01 or tc03 or tc_monitors"],
+            [sys.executable, "-m", "mock_server", "verify", url, "--as-live", "--token", token, "-k", "tc27", "-q"],
+        ]  # fmt: skip
+        for command in checks:
+            done = subprocess.run(command)
+            if done.returncode != 0:
+                return done.returncode
+        return 0
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
