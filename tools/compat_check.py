@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from importlib.metadata import version
 
 import httpx
 
@@ -25,11 +26,7 @@ def main() -> int:
             except httpx.HTTPError:
                 time.sleep(0.1)
         token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
-        plugins = subprocess.run([sys.executable, "-m", "pytest", "--version", "-VV"], capture_output=True, text=True)
-        print(
-            "plugins:",
-            " ".join(line for line in plugins.stdout.splitlines() if "base-url" in line or "base_url" in line),
-        )
+        print(f"pytest-base-url {version('pytest-base-url')} installed beside the suite", flush=True)
         checks = [
             [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
              "--base-url", url, "--token", token, "-k", "tc01 or tc03 or tc_monitors"],
