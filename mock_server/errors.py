@@ -72,11 +72,23 @@ def error_response(
     )
 
 
-def _problem_message(exc: ProblemException) -> str:
-    detail = exc.detail or exc.title or "Request failed"
+def _problem_message(exc: ProblemException, request: ConnexionRequest | None = None) -> str:
+    detail = str(exc.detail or exc.title or "Request failed")
     if exc.status == 401:
-        return unauthorized_message(str(detail))
-    return str(detail)
+        return unauthorized_message(detail)
+    return _name_the_parameter(detail.split("\n\nFailed validating")[0], request)
+
+
+def _name_the_parameter(message: str, request: ConnexionRequest | None) -> str:
+    """Connexion's parameter errors are jsonschema's ("'x' is not one of [...]") without the
+    parameter's name: find the query parameter that carried the value and name it (BRIEF §0)."""
+    if request is None or not message.startswith("'"):
+        return message
+    value = message[1:].split("' ", 1)[0]
+    for name, given in request.query_params.multi_items():
+        if given == value:
+            return f"{name}: {message}"
+    return message
 
 
 class PathMethods:
@@ -104,10 +116,10 @@ def install(app: AsyncApp, path_methods: PathMethods) -> None:
     def api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
         return error_response(exc.status_code, exc.code, exc.message, exc.errors)
 
-    def problem(_request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+    def problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
         status = exc.status or 500
         code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR")
-        message = _problem_message(exc)
+        message = _problem_message(exc, request)
         errors = [message] if status == 400 else None
         if status >= 500:
             log.error("server error: %s", message)
