@@ -137,9 +137,14 @@ class Control:
         return parse_instant(self._call("GET", "/clock")["now"])
 
     def advance(
-        self, seconds: float | None = None, *, until: str | datetime | None = None, to: str | None = None
+        self,
+        seconds: float | None = None,
+        *,
+        until: str | datetime | None = None,
+        to: str | None = None,
+        racers: int | None = None,
     ) -> list[dict]:
-        body: dict = {}
+        body: dict = {"racers": racers} if racers else {}
         if seconds is not None:
             body["seconds"] = seconds
         if until is not None:

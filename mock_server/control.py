@@ -98,7 +98,7 @@ async def advance_clock(body: dict, **_) -> tuple[dict, int]:
         if found is None:
             raise ApiError.validation(["Nothing is scheduled: the schedule is disabled and no slot is pending"])
         target = found
-    ran = services.runner.advance_to(target)
+    ran = services.runner.advance_to(target, racers=int(body.get("racers") or 1))
     return {**clock_view(services), "ran": ran}, 200
 
 

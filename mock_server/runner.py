@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -66,9 +67,13 @@ class Runner:
         """Run whatever is due at the clock's current instant."""
         return self._move(None)
 
-    def advance_to(self, target: datetime) -> list[dict]:
-        """Move the clock to ``target``, running everything due on the way at its own instant."""
-        return self._move(target)
+    def advance_to(self, target: datetime, *, racers: int = 1) -> list[dict]:
+        """Move the clock to ``target``, running everything due on the way at its own instant.
+
+        With ``racers`` > 1 the move is made by that many movers that plan together and then race to
+        claim each slot (as processes on one database would): the claims truly overlap.
+        """
+        return self._move(target, racers)
 
     def next_pending_instant(self) -> datetime | None:
         pending = self.store.pending_slots()
@@ -93,7 +98,7 @@ class Runner:
         )
         return events, enabled
 
-    def _move(self, target: datetime | None) -> list[dict]:
+    def _move(self, target: datetime | None, racers: int = 1) -> list[dict]:
         with self._lock:
             start = self.clock.now()
             idle = self._idle_until
@@ -102,8 +107,12 @@ class Runner:
             end = start if target is None else max(target, start)
             events, enabled = self._plan(start)
             self._moving += 1
+        due = [e for e in events if e.at <= end]
         try:
-            ran = self._run([e for e in events if e.at <= end], enabled, move_clock=target is not None)
+            if racers > 1:
+                ran = self._race(due, enabled, racers)
+            else:
+                ran = self._run(due, enabled, move_clock=target is not None)
         finally:
             with self._lock:
                 self._moving -= 1
@@ -116,6 +125,18 @@ class Runner:
                     never = datetime.max.replace(tzinfo=end.tzinfo)
                     self._idle_until = (self.store.version, upcoming[0].at if upcoming else never)
         return ran
+
+    def _race(self, events: list[Event], enabled: bool, racers: int) -> list[dict]:
+        """``racers`` movers start together on the same plan; each slot is run by whoever claims it."""
+        start = threading.Barrier(racers)
+
+        def mover() -> list[dict]:
+            start.wait()
+            return self._run(events, enabled, move_clock=True)
+
+        with ThreadPoolExecutor(max_workers=racers) as pool:
+            outcomes = [future.result() for future in [pool.submit(mover) for _ in range(racers)]]
+        return sorted((r for batch in outcomes for r in batch), key=lambda r: (r["at"], r["date"], r["slotNumber"]))
 
     def _run(self, events: list[Event], enabled: bool, *, move_clock: bool) -> list[dict]:
         ran: list[dict] = []
