@@ -9,7 +9,7 @@ BASE_URL ?=
 
 SEED   ?= 20260211
 
-.PHONY: install serve test lint contract fuzz verify compat bench clean
+.PHONY: install serve test hunt lint contract fuzz verify compat bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,14 @@ serve: $(STAMP)
 # The contract suite runs twice: on the in-process mock, and over HTTP on `novunt-mock serve`.
 # A fixed Hypothesis seed keeps CI reproducible; `make fuzz` explores with fresh seeds.
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --hypothesis-seed=$(SEED)
 	$(BIN)/python -m pytest --pyargs contract_tests --hypothesis-seed=$(SEED)
 	$(BIN)/python -m pytest --pyargs contract_tests --serve-mock --hypothesis-seed=$(SEED)
+
+# Property tests with fresh seeds and more examples (make test runs them with the fixed SEED).
+hunt: $(STAMP)
+	RUNNER_EXAMPLES=$${RUNNER_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_runner_properties.py -p no:randomly
+	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

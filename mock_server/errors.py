@@ -17,6 +17,8 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
+from .domain.distribution import DayNotModifiable, InvalidModification
+
 log = logging.getLogger("mock_server.errors")
 
 CODES_BY_STATUS = {
@@ -147,7 +149,15 @@ def install(app: AsyncApp, path_methods: PathMethods) -> None:
             500, "INTERNAL_ERROR", "Internal error in the mock server (this is a bug: please report it)"
         )
 
+    def refused(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        """The domain's refusals, mapped to statuses here and only here."""
+        if isinstance(exc, InvalidModification):
+            return error_response(400, "VALIDATION_ERROR", "Validation failed", [str(exc)])
+        return error_response(409, "CONFLICT", str(exc))
+
     app.add_error_handler(ApiError, api_error)
+    app.add_error_handler(DayNotModifiable, refused)
+    app.add_error_handler(InvalidModification, refused)
     app.add_error_handler(ProblemException, problem)
     app.add_error_handler(HTTPException, http_error)
     app.add_error_handler(UnicodeDecodeError, undecodable)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from .clock import Clock
-from .domain.distribution import Payment, SlotPayout, Stake, exact, slot_payout
+from .domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, slot_payout
 from .domain.schedule import parse_iso, to_iso
 from .fixtures import Fixtures
 from .store import Store
@@ -33,18 +33,26 @@ class Event:
     kind: str  # "run" | "expire"
 
 
-def _empty_stats() -> dict:
-    return SlotPayout(()).stats()
+STATS = {"ros": ("rosStats", "processedStakes"), "premium": ("premiumPoolStats", "usersReceived"),
+         "performance": ("performancePoolStats", "usersReceived")}  # fmt: skip
 
 
-def stats_of_ledger(entry: dict) -> dict:
-    """The wire stats of a stored ledger entry (used when a racing worker already paid)."""
-    payments = (
-        Payment(kind, beneficiary, exact(amount))
-        for kind in ("ros", "premium", "performance")
-        for beneficiary, amount in entry[kind].items()
+def stored_stats(payout: SlotPayout) -> dict:
+    """What a slot paid, as stored in its execution: counts, and totals as exact decimal strings."""
+    return {
+        name: {counted: count, "totalDistributed": str(total)}
+        for kind, (count, total) in payout.totals().items()
+        for name, counted in [STATS[kind]]
+    }
+
+
+def payout_of_ledger(entry: dict) -> SlotPayout:
+    """The payments of a stored ledger entry (used when a racing worker already paid)."""
+    return SlotPayout(
+        tuple(
+            Payment(kind, beneficiary, exact(amount)) for kind in KINDS for beneficiary, amount in entry[kind].items()
+        )
     )
-    return SlotPayout(tuple(payments)).stats()
 
 
 class Runner:
@@ -166,13 +174,13 @@ class Runner:
         started = time.perf_counter()
         fault = self.store.take_fault(slot_number)
         if fault is not None:
-            stats, status, error = _empty_stats(), "FAILED", fault
+            stats, status, error = stored_stats(SlotPayout(())), "FAILED", fault
         else:
             payout = context.payout(slot)
             if self.store.record_payout(date, slot_number, payout.payments):
-                stats = payout.stats()
+                stats = stored_stats(payout)
             else:  # another worker paid this (date, slot) already: report its ledger, pay nothing
-                stats = stats_of_ledger(self.store.payout(date, slot_number))
+                stats = stored_stats(payout_of_ledger(self.store.payout(date, slot_number)))
             status, error = "COMPLETED", None
         details = {
             "executedAt": to_iso(at),
@@ -194,7 +202,7 @@ class Runner:
         if self.store.claim_slot(date, slot_number, "FAILED") is None:
             return None
         error = f"Not executed: {reason}"
-        details = {"executedAt": to_iso(at), "executionTimeMs": 0, **_empty_stats(), "error": error}
+        details = {"executedAt": to_iso(at), "executionTimeMs": 0, **stored_stats(SlotPayout(())), "error": error}
         self.store.finish_slot(date, slot_number, "FAILED", details)
         return {
             "date": date,

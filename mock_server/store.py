@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable
+from decimal import Decimal
 
 import mongomock
 import pymongo
@@ -152,6 +153,10 @@ class Store:
     def day(self, date: str) -> dict | None:
         return self.db.distributions.find_one({"date": date})
 
+    def any_day(self, date: str) -> dict | None:
+        """The day distributed on ``date``, open or archived, in whatever zone it was queued."""
+        return self.day(date) or self.db.distribution_history.find_one({"date": date})
+
     def slots_of(self, date: str) -> list[dict]:
         return list(self.db.distribution_slots.find({"date": date}).sort("slotNumber", ASCENDING))
 
@@ -232,6 +237,14 @@ class Store:
 
     def payout(self, date: str, slot_number: int) -> dict:
         return self.db.payouts.find_one({"_id": slot_key(date, slot_number)})
+
+    def paid(self, date: str) -> dict[str, Decimal]:
+        """What the ledger holds as paid on ``date``, per kind (``ros``, ``premium``, ``performance``)."""
+        totals = {kind: Decimal(0) for kind in ("ros", "premium", "performance")}
+        for entry in self.db.payouts.find({"date": date}):
+            for kind in totals:
+                totals[kind] += sum((exact(amount) for amount in entry[kind].values()), Decimal(0))
+        return totals
 
     def payouts(self, date: str | None = None) -> list[dict]:
         query = {"date": date} if date else {}

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from .domain.distribution import status_view
 from .domain.schedule import today_in
 from .domain.timezones import zone
 from .services import Services
-from .views import LEGACY_ZONE
+from .views import LEGACY_ZONE, status_view
 
 
 def schedule_zone(services: Services) -> str:

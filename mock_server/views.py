@@ -1,12 +1,16 @@
-"""Shapes of the schedule as the wire carries it (SETTINGS, the public cron status).
+"""Shapes for the wire: SETTINGS, the public cron status, the preview, today's status, qualifiers.
 
-Pure: stored documents and ``now`` in, dicts out.
+Pure: stored documents and ``now`` in, dicts out. Money leaves ``Decimal`` here and only here, by
+one rule: rounded half-up to the cent (``money``), then written as a JSON number (``wire``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from decimal import Decimal
 
+from .domain.distribution import exact, money, overall_status
 from .domain.schedule import (
     Slot,
     describe_duration,
@@ -103,4 +107,95 @@ def preview_view(slots: list[Slot], zone_name: str, now: datetime, count: int = 
             }
             for slot, at in upcoming_executions(slots, tz, now, count)
         ],
+    }
+
+
+def wire(value: Decimal) -> float:
+    """An amount as a JSON number: rounded half-up to the cent. (Amounts within the contract's bound,
+    below 10^13 with cents, have at most 15 significant digits: a JavaScript number reads them exactly.)"""
+    return float(money(value))
+
+
+def wire_percent(value: Decimal) -> float:
+    return float(value)
+
+
+def execution_view(details: dict | None) -> dict | None:
+    """A stored execution (totals as exact decimal strings) as the wire shows it."""
+    if details is None:
+        return None
+    view = dict(details)
+    for stats in ("rosStats", "premiumPoolStats", "performancePoolStats"):
+        view[stats] = {**details[stats], "totalDistributed": wire(exact(details[stats]["totalDistributed"]))}
+    return view
+
+
+def empty_status(today: str) -> dict:
+    return {
+        "today": today,
+        "status": "EMPTY",
+        "scheduledFor": None,
+        "values": {"rosPercentage": 0, "premiumPoolAmount": 0, "performancePoolAmount": 0, "description": ""},
+        "multiSlotEnabled": False,
+        "distributionSlots": [],
+        "lastExecution": None,
+    }
+
+
+def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
+    """The ``data`` of ``GET .../today/status`` from a stored day and its stored slots."""
+    if day is None:
+        return empty_status(today)
+    ordered = sorted(slots, key=lambda s: s["slotNumber"])
+    pending = [s for s in ordered if s["status"] == "PENDING"]
+    scheduled_for = (
+        min(s["scheduledFor"] for s in pending) if pending else ordered[-1]["scheduledFor"] if ordered else None
+    )
+    finished = [s for s in ordered if s["status"] in ("COMPLETED", "FAILED") and s.get("executionDetails")]
+    last = max(finished, key=lambda s: (s["executionDetails"]["executedAt"], s["slotNumber"]), default=None)
+    values = day["values"]
+    return {
+        "today": day["date"],
+        "status": overall_status([s["status"] for s in ordered]),
+        "scheduledFor": scheduled_for,
+        "values": {
+            "rosPercentage": wire_percent(exact(values["rosPercentage"])),
+            "premiumPoolAmount": wire(exact(values["premiumPoolAmount"])),
+            "performancePoolAmount": wire(exact(values["performancePoolAmount"])),
+            "description": values.get("description", ""),
+        },
+        "multiSlotEnabled": day["multiSlotEnabled"],
+        "distributionSlots": [
+            {
+                "slotNumber": s["slotNumber"],
+                "rosPercentage": wire_percent(exact(s["rosPercentage"])),
+                "scheduledFor": s["scheduledFor"],
+                "scheduledTime": s["scheduledTime"],
+                "label": s["label"],
+                "status": s["status"],
+                "executionDetails": execution_view(s.get("executionDetails")),
+            }
+            for s in ordered
+        ],
+        "lastExecution": (
+            {"status": last["status"], "slotNumber": last["slotNumber"], **execution_view(last["executionDetails"])}
+            if last
+            else None
+        ),
+    }
+
+
+def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:
+    """The ``data`` of ``GET /api/v1/admin/pool/qualifiers``: the investors (with active stakes) that
+    share each pool, by rank - the same people ``slot_payout`` shares the pools among."""
+
+    def pool(name: str) -> dict:
+        ranks = pools[name]["ranks"]
+        by_rank = {rank: sum(1 for i in investors if i.get("rank") == rank) for rank in ranks}
+        return {"totalQualifiers": sum(by_rank.values()), "byRank": by_rank, "description": pools[name]["description"]}
+
+    return {
+        "performancePool": pool("performance"),
+        "premiumPool": pool("premium"),
+        "note": "Counted from investors with active stakes; each slot's pool amount is shared equally among them.",
     }

@@ -12,9 +12,10 @@ from mock_server.domain.distribution import (
     overall_status,
     slot_payout,
     split_evenly,
-    status_view,
     validate_queue,
 )
+from mock_server.runner import stored_stats
+from mock_server.views import execution_view, status_view
 
 
 def test_money_rounds_half_up_to_the_cent():
@@ -45,9 +46,12 @@ def test_slot_payout_pays_each_stake_and_shares_pools():
     payout = slot_payout(stakes, Decimal("1.5"), Decimal("100"), ["u1", "u2", "u3"], Decimal("0"), [])
     assert [p.amount for p in payout.payments if p.kind == "ros"] == [Decimal("15.00"), Decimal("5.00")]
     assert payout.total("premium") == Decimal("100.00") and payout.count("premium") == 3
-    stats = payout.stats()
-    assert stats["rosStats"] == {"processedStakes": 2, "totalDistributed": 20.0}
-    assert stats["performancePoolStats"] == {"usersReceived": 0, "totalDistributed": 0.0}
+    assert payout.totals()["ros"] == (2, Decimal("20.00"))
+    stored = stored_stats(payout)  # storage keeps exact decimal strings, never a float
+    assert stored["rosStats"] == {"processedStakes": 2, "totalDistributed": "20.00"}
+    shown = execution_view({"executedAt": "x", "executionTimeMs": 0, **stored, "error": None})
+    assert shown["rosStats"] == {"processedStakes": 2, "totalDistributed": 20.0}
+    assert shown["performancePoolStats"] == {"usersReceived": 0, "totalDistributed": 0.0}
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
 
@@ -82,6 +82,19 @@ EXAMPLES = int(os.environ.get("RUNNER_EXAMPLES", "25"))  # raise it to hunt: RUN
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
 @given(start=st.sampled_from(STARTS), zone=st.sampled_from(ZONES), slot_times=times, plan=steps)
 def test_slots_run_on_time_once_and_never_late(start, zone, slot_times, plan):
+    run_plan(start, zone, slot_times, plan)
+
+
+# Regression: this seed found a date queued twice after a timezone change (Auckland's 2026-03-08
+# paid, then New York's 2026-03-08 queued again; its slot's clock move answered 500).
+@seed(248323056413744364055468364743117959949)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(start=st.sampled_from(STARTS), zone=st.sampled_from(ZONES), slot_times=times, plan=steps)
+def test_the_seed_that_found_a_date_queued_twice(start, zone, slot_times, plan):
+    run_plan(start, zone, slot_times, plan)
+
+
+def run_plan(start, zone, slot_times, plan) -> None:
     app = make_app(start)
     client = TestClient(app)
     token = client.post("/__mock/tokens", json={"identifier": "ops", "expiresIn": 90 * 86400}).json()["token"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
-# Enough digits for any amount the contract admits (<= 10^15) times any percentage, exactly.
+# Enough digits for any amount the contract admits (< 10^13) times any percentage, exactly.
 MONEY_CONTEXT = Context(prec=60)
 HUNDRED = Decimal(100)
 PERCENT_PLACES = 4
@@ -28,15 +28,6 @@ def exact(number: float | int | str | Decimal) -> Decimal:
 def money(value: Decimal) -> Decimal:
     """The rounding rule: half-up to the cent."""
     return value.quantize(CENT, rounding=ROUND_HALF_UP, context=MONEY_CONTEXT)
-
-
-def wire(value: Decimal) -> float:
-    """A Decimal as a JSON number (shown rounded to the cent)."""
-    return float(money(value))
-
-
-def wire_percent(value: Decimal) -> float:
-    return float(value)
 
 
 def places(value: Decimal) -> int:
@@ -122,6 +113,9 @@ class Payment:
     amount: Decimal
 
 
+KINDS = ("ros", "premium", "performance")
+
+
 @dataclass(frozen=True)
 class SlotPayout:
     payments: tuple[Payment, ...]
@@ -132,19 +126,9 @@ class SlotPayout:
     def count(self, kind: str) -> int:
         return sum(1 for p in self.payments if p.kind == kind)
 
-    def stats(self) -> dict:
-        """The wire form of what a slot paid (``rosStats``, ``premiumPoolStats``, ...)."""
-        return {
-            "rosStats": {"processedStakes": self.count("ros"), "totalDistributed": wire(self.total("ros"))},
-            "premiumPoolStats": {
-                "usersReceived": self.count("premium"),
-                "totalDistributed": wire(self.total("premium")),
-            },
-            "performancePoolStats": {
-                "usersReceived": self.count("performance"),
-                "totalDistributed": wire(self.total("performance")),
-            },
-        }
+    def totals(self) -> dict[str, tuple[int, Decimal]]:
+        """Per kind (``ros``, ``premium``, ``performance``): how many were paid and how much in all."""
+        return {kind: (self.count(kind), self.total(kind)) for kind in KINDS}
 
 
 def slot_payout(
@@ -179,75 +163,6 @@ def overall_status(slot_statuses: Sequence[str]) -> str:
     return "PENDING"
 
 
-def empty_status(today: str) -> dict:
-    return {
-        "today": today,
-        "status": "EMPTY",
-        "scheduledFor": None,
-        "values": {"rosPercentage": 0, "premiumPoolAmount": 0, "performancePoolAmount": 0, "description": ""},
-        "multiSlotEnabled": False,
-        "distributionSlots": [],
-        "lastExecution": None,
-    }
-
-
-def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
-    """The ``data`` of ``GET .../today/status`` from a stored day and its stored slots."""
-    if day is None:
-        return empty_status(today)
-    ordered = sorted(slots, key=lambda s: s["slotNumber"])
-    pending = [s for s in ordered if s["status"] == "PENDING"]
-    scheduled_for = (
-        min(s["scheduledFor"] for s in pending) if pending else ordered[-1]["scheduledFor"] if ordered else None
-    )
-    finished = [s for s in ordered if s["status"] in ("COMPLETED", "FAILED") and s.get("executionDetails")]
-    last = max(finished, key=lambda s: (s["executionDetails"]["executedAt"], s["slotNumber"]), default=None)
-    values = day["values"]
-    return {
-        "today": day["date"],
-        "status": overall_status([s["status"] for s in ordered]),
-        "scheduledFor": scheduled_for,
-        "values": {
-            "rosPercentage": wire_percent(exact(values["rosPercentage"])),
-            "premiumPoolAmount": wire(exact(values["premiumPoolAmount"])),
-            "performancePoolAmount": wire(exact(values["performancePoolAmount"])),
-            "description": values.get("description", ""),
-        },
-        "multiSlotEnabled": day["multiSlotEnabled"],
-        "distributionSlots": [
-            {
-                "slotNumber": s["slotNumber"],
-                "rosPercentage": wire_percent(exact(s["rosPercentage"])),
-                "scheduledFor": s["scheduledFor"],
-                "scheduledTime": s["scheduledTime"],
-                "label": s["label"],
-                "status": s["status"],
-                "executionDetails": s.get("executionDetails"),
-            }
-            for s in ordered
-        ],
-        "lastExecution": (
-            {"status": last["status"], "slotNumber": last["slotNumber"], **last["executionDetails"]} if last else None
-        ),
-    }
-
-
-def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:
-    """The ``data`` of ``GET /api/v1/admin/pool/qualifiers``: the investors (with active stakes) that
-    share each pool, by rank - the same people ``slot_payout`` shares the pools among."""
-
-    def pool(name: str) -> dict:
-        ranks = pools[name]["ranks"]
-        by_rank = {rank: sum(1 for i in investors if i.get("rank") == rank) for rank in ranks}
-        return {"totalQualifiers": sum(by_rank.values()), "byRank": by_rank, "description": pools[name]["description"]}
-
-    return {
-        "performancePool": pool("performance"),
-        "premiumPool": pool("premium"),
-        "note": "Counted from investors with active stakes; each slot's pool amount is shared equally among them.",
-    }
-
-
 def validate_modification(body: dict) -> list[str]:
     """``x-rules: modify``: decimals, and each slot named at most once. Defensive like the others."""
     problems = validate_queue({k: v for k, v in body.items() if k != "multiSlotEnabled"}, [])
@@ -259,25 +174,27 @@ def validate_modification(body: dict) -> list[str]:
     return problems
 
 
-class Refused(Exception):
-    """A modification that the day's state does not allow (status 409, or 400 for a bad request)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
+class DayNotModifiable(Exception):
+    """The day's state does not allow the change (a slot has run; less than was already paid)."""
 
 
-def plan_modification(day: dict, slots: Sequence[dict], body: dict) -> tuple[dict, dict[int, dict]]:
+class InvalidModification(Exception):
+    """The modification itself is wrong (a slot that is not part of the day; ROS not the sum)."""
+
+
+def plan_modification(
+    day: dict, slots: Sequence[dict], body: dict, paid: dict[str, Decimal]
+) -> tuple[dict, dict[int, dict]]:
     """What a ``today/modify`` body changes: the day's new values and each PENDING slot's new fields.
 
     Only PENDING slots change; a slot that has run cannot (409). A new pool amount is re-split over
-    the PENDING slots after what the finished slots already paid.
+    the PENDING slots after what the finished slots already paid (``paid``, per amount field, from
+    the ledger).
     """
     by_number = {s["slotNumber"]: s for s in slots}
     pending = sorted(n for n, s in by_number.items() if s["status"] == "PENDING")
     if not pending:
-        raise Refused(409, "Every slot of today has already run; nothing can change")
+        raise DayNotModifiable("Every slot of today has already run; nothing can change")
     updates: dict[int, dict] = {n: {} for n in pending}
     ros = {n: exact(s["rosPercentage"]) for n, s in by_number.items()}
 
@@ -286,12 +203,12 @@ def plan_modification(day: dict, slots: Sequence[dict], body: dict) -> tuple[dic
         changes = {1: exact(body["rosPercentage"])}
     for number, value in changes.items():
         if number not in by_number:
-            raise Refused(
-                400, f"distributionSlots: slot {number} is not part of today's distribution {sorted(by_number)}"
+            raise InvalidModification(
+                f"distributionSlots: slot {number} is not part of today's distribution {sorted(by_number)}"
             )
         if number not in updates:
-            raise Refused(
-                409, f"Slot {number} has already run ({by_number[number]['status']}); only PENDING slots can change"
+            raise DayNotModifiable(
+                f"Slot {number} has already run ({by_number[number]['status']}); only PENDING slots can change"
             )
         ros[number] = value
         updates[number]["rosPercentage"] = str(value)
@@ -299,21 +216,20 @@ def plan_modification(day: dict, slots: Sequence[dict], body: dict) -> tuple[dic
     if day["multiSlotEnabled"] and "rosPercentage" in body:
         mismatch = sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
         if mismatch:
-            raise Refused(400, mismatch)
+            raise InvalidModification(mismatch)
 
     values = dict(day["values"])
     values["rosPercentage"] = str(total)
-    for field, stat in (("premiumPoolAmount", "premiumPoolStats"), ("performancePoolAmount", "performancePoolStats")):
+    for field in ("premiumPoolAmount", "performancePoolAmount"):
         if field not in body:
             continue
-        paid = sum(
-            (exact(s["executionDetails"][stat]["totalDistributed"]) for s in slots if s.get("executionDetails")),
-            Decimal(0),
-        )
+        already = paid.get(field, Decimal(0))
         wanted = exact(body[field])
-        if wanted < paid:
-            raise Refused(409, f"{field}: {body[field]} is less than the {paid} already paid by the slots that ran")
-        for number, share in zip(pending, split_evenly(wanted - paid, len(pending)), strict=True):
+        if wanted < already:
+            raise DayNotModifiable(
+                f"{field}: {body[field]} is less than the {already} already paid by the slots that ran"
+            )
+        for number, share in zip(pending, split_evenly(wanted - already, len(pending)), strict=True):
             updates[number][field] = str(share)
         values[field] = str(wanted)
     if "description" in body:

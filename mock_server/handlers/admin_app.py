@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..domain.distribution import qualifier_counts
 from ..services import current
+from ..views import qualifier_counts
 
 
 def _caller(token_info: dict) -> dict:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..domain.distribution import Refused, exact, plan_modification, split_evenly
+from ..domain.distribution import exact, plan_modification, split_evenly
 from ..domain.schedule import Slot, day_end, slot_instant, slots_from, to_iso
 from ..domain.timezones import zone
 from ..errors import ApiError
@@ -77,8 +77,16 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
         )
     services.runner.catch_up()  # the body passed the schema and x-rules: queue
     day = today(services)
-    if services.store.day(day.isoformat()) is not None:
-        raise ApiError(409, "CONFLICT", ALREADY_QUEUED)
+    earlier = services.store.any_day(day.isoformat())
+    if earlier is not None:  # one calendar date is distributed once, whatever the zone did since
+        if earlier["timezone"] == (settings or {}).get("timezone", earlier["timezone"]):
+            raise ApiError(409, "CONFLICT", ALREADY_QUEUED)
+        raise ApiError(
+            409,
+            "CONFLICT",
+            f"{day.isoformat()} was already distributed, on its {earlier['timezone']} day (queued "
+            f"{earlier['createdAt']}); a date is distributed once, whatever the schedule's zone",
+        )
     day_doc, slot_docs = plan_day(body, settings, day, services.clock.now())
     try:
         services.store.insert_day(day_doc, slot_docs)
@@ -106,12 +114,9 @@ async def modify_today(body: dict, **_) -> tuple[dict, int]:
     stored = services.store.day(day)
     if stored is None:
         raise ApiError(404, "NOT_FOUND", f"{NOTHING_QUEUED}: queue a distribution first")
-    try:
-        values, slot_updates = plan_modification(stored, services.store.slots_of(day), body)
-    except Refused as refused:
-        raise ApiError(
-            refused.status, "CONFLICT" if refused.status == 409 else "VALIDATION_ERROR", refused.message
-        ) from None
+    paid = services.store.paid(day)
+    already = {"premiumPoolAmount": paid["premium"], "performancePoolAmount": paid["performance"]}
+    values, slot_updates = plan_modification(stored, services.store.slots_of(day), body, already)
     for number, fields in slot_updates.items():
         if not services.store.update_pending_slot(day, number, fields):
             raise ApiError(
