@@ -20,7 +20,7 @@ from .clock import Clock
 from .domain.timezones import Catalogue
 from .fixtures import load
 from .handlers import HANDLERS
-from .middleware import AccessLogMiddleware, BodyMiddleware
+from .middleware import AccessLogMiddleware, BodyMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
 from .runner import Runner
 from .services import Services, operation_rules
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     if settings.log_requests:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
-    app.add_middleware(BodyMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)
+    app.add_middleware(ServicesMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)
+    app.add_middleware(BodyMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)  # inside the services
     app.services = services  # for tests and the CLI
     return app

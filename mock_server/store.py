@@ -64,7 +64,10 @@ class Store:
         # MongoDB makes a conditional update atomic; mongomock, plain Python, does not across
         # threads. Compare-and-set writes take this lock so both engines give the same guarantee.
         self._atomic = threading.Lock()
-        self.version = 0  # bumped by every write that can change what is due, and when
+        # The "what changed since X" contract with the runner and the read cache: every write bumps
+        # ``version`` (tests/test_structure.py fails on a write path that does not), so a reader that
+        # saw version N knows nothing changed while it is still N.
+        self.version = 0
         self._cache: dict[str, tuple[int, object]] = {}
 
     @property
@@ -204,6 +207,7 @@ class Store:
 
     def archive_ended_days(self, now: str) -> int:
         """Move days that have ended (local midnight passed) with nothing pending into history."""
+        self._changed()
         moved = 0
         for day in self.db.distributions.find({"dayEnd": {"$lte": now}}):
             slots = self.slots_of(day["date"])
@@ -228,6 +232,7 @@ class Store:
             entry[kind] = {}
         for payment in payments:
             entry[payment.kind][payment.beneficiary] = str(payment.amount)
+        self._changed()
         try:
             with self._atomic:
                 self.db.payouts.insert_one(entry)
@@ -252,6 +257,7 @@ class Store:
 
     # -- faults ----------------------------------------------------------------------------------
     def add_fault(self, slot_number: int, times: int, error: str) -> None:
+        self._changed()
         self.db.faults.insert_one({"slotNumber": slot_number, "times": times, "error": error})
 
     def faults(self) -> list[dict]:
@@ -259,6 +265,7 @@ class Store:
 
     def take_fault(self, slot_number: int) -> str | None:
         """Use up one armed fault of this slot; its error message, or None when none is armed."""
+        self._changed()
         with self._atomic:
             fault = self.db.faults.find_one_and_update(
                 {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}

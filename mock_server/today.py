@@ -8,25 +8,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from .domain.schedule import today_in
-from .domain.timezones import zone
+from .domain.schedule import EffectiveSchedule, effective_schedule
 from .services import Services
-from .views import LEGACY_ZONE, status_view
+from .views import status_view
 
 
-def schedule_zone(services: Services) -> str:
-    settings = services.store.settings()
-    return settings["timezone"] if settings else LEGACY_ZONE
+def schedule_in_force(services: Services) -> EffectiveSchedule:
+    return effective_schedule(services.store.settings())
 
 
 def today(services: Services) -> date:
     """Today is the calendar date in the schedule's timezone, on the simulated clock."""
-    return today_in(zone(schedule_zone(services)), services.clock.now())
+    return schedule_in_force(services).today(services.clock.now())
 
 
 def today_status(services: Services) -> dict:
-    """The ``data`` of ``GET .../today/status``, after running whatever is due."""
-    services.runner.catch_up()
+    """The ``data`` of ``GET .../today/status`` (what is due has run: see ``middleware``)."""
     day = today(services).isoformat()
     stored = services.store.day(day)
     return status_view(stored, services.store.slots_of(day) if stored else [], day)

@@ -1,8 +1,8 @@
 """Request-body validation that reports every problem, one line each, naming the field.
 
 Connexion's own JSON validator stops at the first schema error; the brief wants one ``errors``
-line per problem. This subclass keeps Connexion doing the validation against the document and only
-changes how many problems it reports and how they read.
+line per problem. This validator judges the body against the document's schema with Connexion's own Draft 4 request
+validator and only changes how many problems it reports and how they read.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator
+from jsonschema import Draft4Validator
 from jsonschema.exceptions import ValidationError
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope
@@ -18,7 +20,7 @@ from starlette.types import Receive, Scope
 from .domain.distribution import validate_modification, validate_queue
 from .domain.schedule import validate_slots
 from .errors import ApiError
-from .services import Services, services_of
+from .services import Services, parsed_body, services_of
 
 
 def field_path(error: ValidationError) -> str:
@@ -83,28 +85,37 @@ EMPTY_BODY = "The request body must not be empty: send a JSON object"
 
 class CollectingJSONBodyValidator(JSONRequestBodyValidator):
     """Every schema problem, then the operation's business rules (named by the schema's
-    ``x-rules``), in one 400 listing them all."""
+    ``x-rules``), in one 400 listing them all.
 
-    _scope: Scope
+    Built on Connexion's public validator interface only: the constructor's arguments and
+    ``wrap_receive``. The body was read and parsed once by ``middleware.BodyMiddleware``; this
+    judges that parsed body and hands the untouched stream on.
+    """
+
+    def __init__(self, *, schema: dict, required: bool = False, nullable: bool = False, **kwargs) -> None:
+        super().__init__(schema=schema, required=required, nullable=nullable, **kwargs)
+        self.body_schema = schema
+        self.body_required = required
+        self.body_nullable = nullable
+        self.schema_validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope):
-        self._scope = scope
-        if self._required and not int(Headers(scope=scope).get("content-length", 0)):
-            raise ApiError.validation([EMPTY_BODY])
-        return await super().wrap_receive(receive, scope=scope)
-
-    def _validate(self, body):
+        if not int(Headers(scope=scope).get("content-length", 0)):
+            if self.body_required and not self.body_nullable:
+                raise ApiError.validation([EMPTY_BODY])
+            return receive, scope
+        body = parsed_body(scope)
         if body is None:
-            if self._nullable or not self._required:  # an optional body may be absent
-                return None
+            if self.body_nullable or not self.body_required:  # an optional body may be absent
+                return receive, scope
             raise ApiError.validation([EMPTY_BODY])
-        problems = explain(self._validator.iter_errors(body))
-        rules = RULES.get(self._schema.get("x-rules", ""))
+        problems = explain(self.schema_validator.iter_errors(body))
+        rules = RULES.get(self.body_schema.get("x-rules", ""))
         if rules is not None and isinstance(body, dict):
-            problems += rules(body, services_of(self._scope))
+            problems += rules(body, services_of(scope))
         if problems:
             raise ApiError.validation(problems)
-        return None
+        return receive, scope
 
 
 VALIDATORS = {"body": MediaTypeDict({**dict(VALIDATOR_MAP["body"].items()), "*/*json": CollectingJSONBodyValidator})}

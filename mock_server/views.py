@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from .domain.distribution import exact, money, overall_status
 from .domain.schedule import (
+    EffectiveSchedule,
     Slot,
     describe_duration,
+    effective_schedule,
     format_offset,
     next_executions,
     slots_from,
@@ -23,16 +25,13 @@ from .domain.schedule import (
 )
 from .domain.timezones import label, zone
 
-LEGACY_ZONE = "Africa/Lagos"
-LEGACY_SCHEDULES = [{"slotNumber": 1, "hour": 15, "minute": 59, "second": 59, "label": "Daily Distribution"}]
 
-
-def next_execution_list(settings: dict, now: datetime) -> list[dict]:
-    if not settings.get("isEnabled"):
+def next_execution_list(schedule: EffectiveSchedule, now: datetime) -> list[dict]:
+    if not schedule.enabled:
         return []
     return [
         {"slotNumber": slot.slot_number, "scheduledFor": to_iso(at), "label": slot.label}
-        for slot, at in next_executions(slots_from(settings["schedules"]), zone(settings["timezone"]), now)
+        for slot, at in next_executions(list(schedule.slots), schedule.zone, now)
     ]
 
 
@@ -49,7 +48,7 @@ def settings_view(settings: dict, now: datetime) -> dict:
             for s in slots
         ],
         "isEnabled": bool(settings["isEnabled"]),
-        "nextExecutions": next_execution_list(settings, now),
+        "nextExecutions": next_execution_list(effective_schedule(settings), now),
         "createdAt": settings["createdAt"],
         "updatedAt": settings["updatedAt"],
     }
@@ -57,32 +56,25 @@ def settings_view(settings: dict, now: datetime) -> dict:
 
 def cron_status_view(settings: dict | None, now: datetime) -> dict:
     """The public ``/cron-status`` (BRIEF section 5): nothing about amounts, admins or tokens."""
-    mode = "dynamic" if settings else "fixed"
-    effective = settings or {
-        "timezone": LEGACY_ZONE,
-        "schedules": LEGACY_SCHEDULES,
-        "isEnabled": True,
-        "updatedAt": to_iso(now),
-    }
-    slots = slots_from(effective["schedules"])
-    enabled = bool(effective["isEnabled"])
+    schedule = effective_schedule(settings)
+    slots = schedule.slots
     view = {
-        "status": "active" if enabled else "inactive",
-        "mode": mode,
-        "timezone": label(effective["timezone"], now),
+        "status": "active" if schedule.enabled else "inactive",
+        "mode": "dynamic" if schedule.saved else "fixed",
+        "timezone": label(schedule.zone_name, now),
         "numberOfSlots": len(slots),
-        "isEnabled": enabled,
+        "isEnabled": schedule.enabled,
         "schedules": [
             {"slotNumber": s.slot_number, "scheduledTime": s.scheduled_time, "label": s.label} for s in slots
         ],
-        "lastUpdate": effective["updatedAt"],
+        "lastUpdate": schedule.updated_at or to_iso(now),
         "message": (
             f"Distribution cron is active with {len(slots)} slot(s)"
-            if enabled
+            if schedule.enabled
             else "Distribution cron is disabled: no slot will run until it is enabled"
         ),
     }
-    upcoming = next_execution_list(effective, now)
+    upcoming = next_execution_list(schedule, now)
     if upcoming:
         first = upcoming[0]
         view["nextExecution"] = {"slot": first["slotNumber"], "time": first["scheduledFor"], "label": first["label"]}

@@ -9,7 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
+from zoneinfo import ZoneInfo
+
+from .schedule import LEGACY_SLOTS, LEGACY_ZONE, EffectiveSchedule, Slot, day_end, slot_instant, to_iso
 
 CENT = Decimal("0.01")
 # Enough digits for any amount the contract admits (< 10^13) times any percentage, exactly.
@@ -235,3 +239,57 @@ def plan_modification(
     if "description" in body:
         values["description"] = body["description"]
     return values, {n: fields for n, fields in updates.items() if fields}
+
+
+def plan_day(body: dict, schedule: EffectiveSchedule, day: date, now: datetime) -> tuple[dict, list[dict]]:
+    """The day a queue body plans, as plain data (the store keeps it as it is): the day's values and
+    each slot's snapshot, its time fixed now whatever the schedule does later (BRIEF §6). A legacy
+    single-slot body runs at the legacy time in the legacy zone, whatever the schedule."""
+    multi = bool(body.get("multiSlotEnabled"))
+    if multi:
+        zone_name = schedule.zone_name
+        ros_by_slot = {entry["slotNumber"]: exact(entry["rosPercentage"]) for entry in body["distributionSlots"]}
+        slots = list(schedule.slots)
+    else:
+        zone_name = LEGACY_ZONE
+        slots = list(LEGACY_SLOTS)
+        ros_by_slot = {1: exact(body["rosPercentage"])}
+    tz = ZoneInfo(zone_name)
+    premium = split_evenly(exact(body["premiumPoolAmount"]), len(slots))
+    performance = split_evenly(exact(body["performancePoolAmount"]), len(slots))
+    iso_day = day.isoformat()
+    ends = to_iso(day_end(day, tz))
+    slot_docs = [
+        _slot_doc(iso_day, slot, slot_instant(day, slot, tz), ros_by_slot[slot.slot_number], share_p, share_f, ends)
+        for slot, share_p, share_f in zip(slots, premium, performance, strict=True)
+    ]
+    day_doc = {
+        "date": iso_day,
+        "timezone": zone_name,
+        "multiSlotEnabled": multi,
+        "values": {
+            "rosPercentage": str(exact(body["rosPercentage"])),
+            "premiumPoolAmount": str(exact(body["premiumPoolAmount"])),
+            "performancePoolAmount": str(exact(body["performancePoolAmount"])),
+            "description": body.get("description") or "",
+        },
+        "createdAt": to_iso(now),
+        "dayEnd": ends,
+    }
+    return day_doc, slot_docs
+
+
+def _slot_doc(day: str, slot: Slot, at: datetime, ros, premium, performance, ends: str) -> dict:
+    return {
+        "date": day,
+        "slotNumber": slot.slot_number,
+        "rosPercentage": str(ros),
+        "premiumPoolAmount": str(premium),
+        "performancePoolAmount": str(performance),
+        "scheduledFor": to_iso(at),
+        "scheduledTime": slot.scheduled_time,
+        "label": slot.label,
+        "status": "PENDING",
+        "executionDetails": None,
+        "dayEnd": ends,
+    }

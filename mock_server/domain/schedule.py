@@ -246,3 +246,38 @@ def preview_slots(entries) -> tuple[list[Slot], list[str]]:
     if len(entries) > 10:
         problems.append(f"slots: {len(entries)} slots given; at most 10")
     return slots, problems
+
+
+LEGACY_ZONE = "Africa/Lagos"
+LEGACY_SLOTS = (Slot(1, 15, 59, 59, "Daily Distribution"),)  # the deployed backend's built-in time
+
+
+@dataclass(frozen=True)
+class EffectiveSchedule:
+    """The schedule that is in force: the saved settings, or else the legacy built-in time."""
+
+    zone_name: str
+    slots: tuple[Slot, ...]
+    enabled: bool
+    saved: bool  # False: no settings document, the legacy time (``/cron-status`` mode "fixed")
+    updated_at: str | None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.zone_name)
+
+    def today(self, now: datetime) -> date:
+        return today_in(self.zone, now)
+
+
+def effective_schedule(settings: dict | None) -> EffectiveSchedule:
+    """The one rule: the saved settings when there are any, or else the legacy schedule."""
+    if settings is None:
+        return EffectiveSchedule(LEGACY_ZONE, LEGACY_SLOTS, True, False, None)
+    return EffectiveSchedule(
+        settings["timezone"],
+        tuple(slots_from(settings["schedules"])),
+        bool(settings["isEnabled"]),
+        True,
+        settings.get("updatedAt"),
+    )

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import inspect
 
-from .. import control
-from . import admin_app, declarations, schedule, session, status
+from . import admin_app, control, declarations, schedule, session, status
 
 HANDLERS = {
     # contract.yaml

@@ -2,70 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
-from ..domain.distribution import exact, plan_modification, split_evenly
-from ..domain.schedule import Slot, day_end, slot_instant, slots_from, to_iso
-from ..domain.timezones import zone
+from ..domain.distribution import plan_day, plan_modification
+from ..domain.schedule import effective_schedule
 from ..errors import ApiError
 from ..services import current
 from ..store import DuplicateKeyError
 from ..today import today, today_status
-from ..views import LEGACY_SCHEDULES, LEGACY_ZONE
 
 ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
-
-
-def plan_day(body: dict, settings: dict | None, day: date, now: datetime) -> tuple[dict, list[dict]]:
-    """The stored day and its slot snapshots: times fixed now, whatever the schedule does later."""
-    multi = bool(body.get("multiSlotEnabled"))
-    if multi:
-        zone_name = settings["timezone"]
-        ros_by_slot = {entry["slotNumber"]: exact(entry["rosPercentage"]) for entry in body["distributionSlots"]}
-        slots = slots_from(settings["schedules"])
-    else:
-        zone_name = LEGACY_ZONE
-        slots = slots_from(LEGACY_SCHEDULES)
-        ros_by_slot = {1: exact(body["rosPercentage"])}
-    tz = zone(zone_name)
-    premium = split_evenly(exact(body["premiumPoolAmount"]), len(slots))
-    performance = split_evenly(exact(body["performancePoolAmount"]), len(slots))
-    iso_day = day.isoformat()
-    ends = to_iso(day_end(day, tz))
-    slot_docs = [
-        _slot_doc(iso_day, slot, slot_instant(day, slot, tz), ros_by_slot[slot.slot_number], share_p, share_f, ends)
-        for slot, share_p, share_f in zip(slots, premium, performance, strict=True)
-    ]
-    day_doc = {
-        "date": iso_day,
-        "timezone": zone_name,
-        "multiSlotEnabled": multi,
-        "values": {
-            "rosPercentage": str(exact(body["rosPercentage"])),
-            "premiumPoolAmount": str(exact(body["premiumPoolAmount"])),
-            "performancePoolAmount": str(exact(body["performancePoolAmount"])),
-            "description": body.get("description") or "",
-        },
-        "createdAt": to_iso(now),
-        "dayEnd": ends,
-    }
-    return day_doc, slot_docs
-
-
-def _slot_doc(day: str, slot: Slot, at: datetime, ros, premium, performance, ends: str) -> dict:
-    return {
-        "date": day,
-        "slotNumber": slot.slot_number,
-        "rosPercentage": str(ros),
-        "premiumPoolAmount": str(premium),
-        "performancePoolAmount": str(performance),
-        "scheduledFor": to_iso(at),
-        "scheduledTime": slot.scheduled_time,
-        "label": slot.label,
-        "status": "PENDING",
-        "executionDetails": None,
-        "dayEnd": ends,
-    }
 
 
 async def queue_today(body: dict, **_) -> tuple[dict, int]:
@@ -75,7 +19,6 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
         raise ApiError(
             404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue"
         )
-    services.runner.catch_up()  # the body passed the schema and x-rules: queue
     day = today(services)
     earlier = services.store.any_day(day.isoformat())
     if earlier is not None:  # one calendar date is distributed once, whatever the zone did since
@@ -87,7 +30,7 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
             f"{day.isoformat()} was already distributed, on its {earlier['timezone']} day (queued "
             f"{earlier['createdAt']}); a date is distributed once, whatever the schedule's zone",
         )
-    day_doc, slot_docs = plan_day(body, settings, day, services.clock.now())
+    day_doc, slot_docs = plan_day(body, effective_schedule(settings), day, services.clock.now())
     try:
         services.store.insert_day(day_doc, slot_docs)
     except DuplicateKeyError:
@@ -109,7 +52,6 @@ NOTHING_QUEUED = "Nothing is queued today"
 
 async def modify_today(body: dict, **_) -> tuple[dict, int]:
     services = current()
-    services.runner.catch_up()  # a slot that is due runs before it could be edited
     day = today(services).isoformat()
     stored = services.store.day(day)
     if stored is None:
@@ -128,7 +70,6 @@ async def modify_today(body: dict, **_) -> tuple[dict, int]:
 
 async def cancel_today(body: dict | None = None, **_) -> tuple[dict, int]:
     services = current()
-    services.runner.catch_up()
     day = today(services).isoformat()
     if services.store.day(day) is None:
         raise ApiError(404, "NOT_FOUND", f"{NOTHING_QUEUED}: there is nothing to cancel")

@@ -34,7 +34,6 @@ async def get_schedule(**_) -> tuple[dict, int]:
 async def update_schedule(body: dict, **_) -> tuple[dict, int]:
     services = current()  # the body passed the schema and x-rules: schedule-update
     timezone = services.catalogue.resolve(body["timezone"])
-    services.runner.catch_up()  # what was due under the old schedule has run before it changes
     now = to_iso(services.clock.now())
     existing = services.store.settings()
     fields = {
@@ -65,10 +64,8 @@ async def update_schedule(body: dict, **_) -> tuple[dict, int]:
 async def toggle_schedule(body: dict, **_) -> tuple[dict, int]:
     services = current()
     _stored_settings(services)
-    services.runner.catch_up()
     enabled = bool(body["isEnabled"])
     saved = services.store.save_settings({"isEnabled": enabled, "updatedAt": to_iso(services.clock.now())})
-    services.runner.catch_up()  # enabling again runs the slots already due today
     return {
         "success": True,
         "message": f"Cron job {'enabled' if enabled else 'disabled'} successfully",

@@ -6,8 +6,8 @@ from datetime import datetime, time, timedelta
 
 import pyotp
 
-from .auth import mint_token
-from .domain.schedule import (
+from ..auth import mint_token
+from ..domain.schedule import (
     day_end,
     local_to_utc,
     next_executions,
@@ -16,14 +16,12 @@ from .domain.schedule import (
     slots_from,
     to_iso,
     to_local_iso,
-    today_in,
 )
-from .domain.timezones import label, zone
-from .errors import ApiError
-from .resources import STATIC_DIR
-from .services import Services, current
-from .today import today_status
-from .views import LEGACY_SCHEDULES, LEGACY_ZONE
+from ..domain.timezones import label, zone
+from ..errors import ApiError
+from ..resources import STATIC_DIR
+from ..services import Services, current
+from ..today import schedule_in_force, today_status
 
 
 def clock_view(services: Services) -> dict:
@@ -159,12 +157,10 @@ async def control_page(**_) -> tuple[str, int, dict]:
 async def control_state(**_) -> tuple[dict, int]:
     """Everything the page shows: the clock, the schedule on today's local day, today's slots, codes."""
     services = current()
-    services.runner.catch_up()
     now = services.clock.now()
-    settings = services.store.settings()
-    zone_name = settings["timezone"] if settings else LEGACY_ZONE
-    tz = zone(zone_name)
-    day = today_in(tz, now)
+    schedule = schedule_in_force(services)
+    zone_name, tz = schedule.zone_name, schedule.zone
+    day = schedule.today(now)
     iso_day = day.isoformat()
     identities = []
     for identity in services.fixtures.identities:
@@ -183,7 +179,7 @@ async def control_state(**_) -> tuple[dict, int]:
         "timezone": zone_name,
         "timezoneLabel": label(zone_name, now),
         "localTime": to_local_iso(now, tz),
-        "isEnabled": bool(settings["isEnabled"]) if settings else True,
+        "isEnabled": schedule.enabled,
         "today": iso_day,
         "dayStart": to_iso(local_to_utc(day, time(0), tz)),
         "dayEnd": to_iso(day_end(day, tz)),
@@ -194,7 +190,7 @@ async def control_state(**_) -> tuple[dict, int]:
                 "label": slot.label,
                 "scheduledFor": to_iso(slot_instant(day, slot, tz)),
             }
-            for slot in slots_from(settings["schedules"] if settings else LEGACY_SCHEDULES)
+            for slot in schedule.slots
         ],
         "day": today_status(services),
         "faults": services.store.faults(),
