@@ -22,6 +22,7 @@ from .fixtures import load
 from .handlers import HANDLERS
 from .middleware import AccessLogMiddleware, BodyMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
+from .routes import Routes
 from .runner import Runner
 from .services import Services, operation_rules
 from .settings import Settings
@@ -40,8 +41,14 @@ def read_document(path: Path) -> dict:
         return yaml.safe_load(handle)
 
 
+def with_security_handler(contract: dict) -> dict:
+    """The published contract names no mock internals: the bearer scheme's handler is set here."""
+    contract["components"]["securitySchemes"]["bearerAuth"]["x-bearerInfoFunc"] = "mock_server.auth.bearer_info"
+    return contract
+
+
 def build_services(
-    settings: Settings, contract: dict, clock: Clock | None = None, db: Database | None = None
+    settings: Settings, contract: dict, routes: Routes, clock: Clock | None = None, db: Database | None = None
 ) -> Services:
     fixtures = load(settings.fixtures_dir)
     clock = clock or Clock(settings.start_time, frozen=settings.frozen)
@@ -55,6 +62,7 @@ def build_services(
         catalogue=Catalogue.from_fixture(fixtures.timezones),
         runner=Runner(clock, store, fixtures),
         operations=operation_rules(contract),
+        routes=routes,
     )
 
 
@@ -83,9 +91,10 @@ def _ticker(services: Services):
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> AsyncApp:
     settings = settings or Settings()
-    contract = read_document(CONTRACT)
+    contract = with_security_handler(read_document(CONTRACT))
     control = read_document(CONTROL)
-    services = build_services(settings, contract, clock, db)
+    routes = Routes([("", contract), (CONTROL_BASE, control)])
+    services = build_services(settings, contract, routes, clock, db)
 
     app = AsyncApp(__name__, lifespan=_ticker(services))
     resolver = Resolver(function_resolver=HANDLERS.__getitem__)
@@ -105,7 +114,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
         validate_responses=settings.validate_responses,
         name="contract",
     )
-    errors.install(app, errors.PathMethods([("", contract), (CONTROL_BASE, control)]))
+    errors.install(app, routes)
     app.add_middleware(
         CORSMiddleware,
         position=MiddlewarePosition.BEFORE_EXCEPTION,

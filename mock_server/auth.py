@@ -123,7 +123,7 @@ def bearer_info(token: str, request) -> dict:
     scope = request.scope
     services = services_of(scope)
     user = authenticate(services, token)
-    rules = services.operations[scope["extensions"]["connexion_routing"]["operation_id"]]
+    rules = services.operations[services.routes.operation_id(scope["method"], scope["path"])]
     authorize(user, rules.roles)
     if rules.two_factor:
         code = presented_code(request.headers, parsed_body(scope), request.query_params)

@@ -11,10 +11,10 @@ from datetime import datetime
 from pathlib import Path
 
 from .domain.schedule import parse_iso
-from .resources import FIXTURES_DIR
 from .settings import Settings
 
-DEFAULT_URL = "http://127.0.0.1:5000"
+DEFAULTS = Settings()  # every option's default, from the one place that states it
+DEFAULT_URL = f"http://{DEFAULTS.host}:{DEFAULTS.port}"
 
 
 class Parser(argparse.ArgumentParser):
@@ -78,21 +78,21 @@ def build_parser() -> Parser:
         help="start the mock server",
         description="Start the mock server (default http://127.0.0.1:5000, the admin app's development default).",
     )
-    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=_port, default=5000, help="port to listen on (default 5000)")
+    serve.add_argument("--host", default=DEFAULTS.host, help=f"address to listen on (default {DEFAULTS.host})")
+    serve.add_argument("--port", type=_port, default=DEFAULTS.port, help=f"port to listen on (default {DEFAULTS.port})")
     serve.add_argument(
         "--origin",
         action="append",
         dest="origins",
         metavar="URL",
-        help="a CORS origin allowed with credentials (repeatable; default http://localhost:3000)",
+        help=f"a CORS origin allowed with credentials (repeatable; default {', '.join(DEFAULTS.origins)})",
     )
     serve.add_argument(
         "--mongo-uri",
-        default=os.environ.get("MOCK_MONGO_URI"),
+        default=DEFAULTS.mongo_uri,
         help="use this MongoDB instead of the embedded mongomock (env MOCK_MONGO_URI)",
     )
-    serve.add_argument("--fixtures", type=Path, default=FIXTURES_DIR, help="folder of fixture YAML files")
+    serve.add_argument("--fixtures", type=Path, default=DEFAULTS.fixtures_dir, help="folder of fixture YAML files")
     serve.add_argument("--start-time", type=_instant, help="simulated start instant (default: now)")
     serve.add_argument("--frozen", action="store_true", help="freeze the clock; it moves only via /__mock/clock")
     serve.add_argument("--strict-2fa", action="store_true", help="refuse a 2FA code already used (replay protection)")
@@ -142,7 +142,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = Settings(
         host=args.host,
         port=args.port,
-        origins=tuple(args.origins or ("http://localhost:3000",)),
+        origins=tuple(args.origins or DEFAULTS.origins),
         mongo_uri=args.mongo_uri,
         fixtures_dir=args.fixtures,
         start_time=args.start_time,

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 from collections.abc import Iterable
 
 from connexion import AsyncApp
@@ -18,6 +17,7 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from .domain.distribution import DayNotModifiable, InvalidModification
+from .routes import Routes
 
 log = logging.getLogger("mock_server.errors")
 
@@ -93,26 +93,7 @@ def _name_the_parameter(message: str, request: ConnexionRequest | None) -> str:
     return message
 
 
-class PathMethods:
-    """Which methods the documents declare for a concrete path (for 405's ``Allow`` header)."""
-
-    def __init__(self, documents: Iterable[tuple[str, dict]]) -> None:
-        self._routes: list[tuple[re.Pattern[str], list[str]]] = []
-        for base, document in documents:
-            for template, item in document.get("paths", {}).items():
-                pattern = re.escape(base + template)
-                pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", pattern)
-                methods = sorted(m.upper() for m in item if m in {"get", "put", "post", "patch", "delete"})
-                self._routes.append((re.compile(f"^{pattern}/?$"), [*methods, "OPTIONS"]))
-
-    def allowed(self, path: str) -> list[str]:
-        for pattern, methods in self._routes:
-            if pattern.match(path):
-                return methods
-        return []
-
-
-def install(app: AsyncApp, path_methods: PathMethods) -> None:
+def install(app: AsyncApp, routes: Routes) -> None:
     """Register every error handler on the app (before it starts)."""
 
     def api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
@@ -135,7 +116,7 @@ def install(app: AsyncApp, path_methods: PathMethods) -> None:
             message = f"Not found: no route for {request.method} {path}"
             return error_response(404, code, message)
         if status == 405:
-            allowed = path_methods.allowed(path)
+            allowed = routes.allowed(path)
             message = f"Method {request.method} is not allowed on {path}; allowed: {', '.join(allowed)}"
             return error_response(405, code, message, headers={"Allow": ", ".join(allowed)})
         return error_response(status, code, str(exc.detail or "Request failed"))

@@ -14,6 +14,7 @@ from connexion import request as current_request
 from .clock import Clock
 from .domain.timezones import Catalogue
 from .fixtures import Fixtures
+from .routes import Routes, operations
 from .settings import Settings
 from .store import Store
 
@@ -40,6 +41,7 @@ class Services:
     catalogue: Catalogue
     runner: Runner
     operations: dict[str, OperationRules]
+    routes: Routes
 
 
 def services_of(scope: dict) -> Services:
@@ -57,12 +59,9 @@ def parsed_body(scope: dict):
 
 
 def operation_rules(document: dict) -> dict[str, OperationRules]:
-    rules = {}
-    for item in document.get("paths", {}).values():
-        for method, operation in item.items():
-            if method in {"get", "put", "post", "patch", "delete"}:
-                rules[operation["operationId"]] = OperationRules(
-                    roles=frozenset(operation.get("x-roles", [])),
-                    two_factor=bool(operation.get("x-2fa", False)),
-                )
-    return rules
+    return {
+        operation["operationId"]: OperationRules(
+            roles=frozenset(operation.get("x-roles", [])), two_factor=bool(operation.get("x-2fa", False))
+        )
+        for _template, _method, operation in operations(document)
+    }

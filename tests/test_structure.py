@@ -59,3 +59,13 @@ def test_connexion_is_the_tested_minor_version(module):
     installed = version("connexion")
     major, minor = (int(part) for part in installed.split(".")[:2])
     assert (major, minor) == (3, 3), f"Connexion {installed}: {module} was written for 3.3"
+
+
+def test_the_published_contract_names_no_mock_internals():
+    text = (ROOT / "openapi" / "contract.yaml").read_text(encoding="utf-8")
+    assert "mock_server" not in text and "x-bearerInfoFunc" not in text
+
+
+def test_no_private_connexion_state_on_the_request_path():
+    for path in MOCK.rglob("*.py"):
+        assert "connexion_routing" not in path.read_text(encoding="utf-8"), path

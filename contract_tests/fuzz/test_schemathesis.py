@@ -62,6 +62,25 @@ class TokenAndCode:
             case.headers["X-2FA-Code"] = code
 
 
+def _forbidden(method: str, operation_id: str, *, writes: bool, distribution: bool) -> bool:
+    return (
+        (method != "get" and not writes)
+        or (operation_id in DISTRIBUTION_WRITES and not distribution)
+        or operation_id in SESSION
+    )
+
+
+def _drop_links_to(doc: dict, removed: set[str]) -> None:
+    for item in doc["paths"].values():
+        for method in [m for m in item if m in METHODS]:
+            for response in item[method]["responses"].values():
+                links = response.get("links") or {}
+                for name in [n for n, link in links.items() if link.get("operationId") in removed]:
+                    del links[name]
+                if "links" in response and not links:
+                    del response["links"]
+
+
 def allowed_document(*, writes: bool, distribution: bool) -> dict:
     """The contract with only the operations this run may send.
 
@@ -73,23 +92,12 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
     for path, item in list(doc["paths"].items()):
         for method in [m for m in item if m in METHODS]:
             name = item[method]["operationId"]
-            if (
-                (method != "get" and not writes)
-                or (name in DISTRIBUTION_WRITES and not distribution)
-                or name in SESSION
-            ):
+            if _forbidden(method, name, writes=writes, distribution=distribution):
                 removed.add(name)
                 del item[method]
         if not any(m in item for m in METHODS):
             del doc["paths"][path]
-    for item in doc["paths"].values():
-        for method in [m for m in item if m in METHODS]:
-            for response in item[method]["responses"].values():
-                links = response.get("links") or {}
-                for name in [n for n, link in links.items() if link.get("operationId") in removed]:
-                    del links[name]
-                if "links" in response and not links:
-                    del response["links"]
+    _drop_links_to(doc, removed)
     return doc
 
 

@@ -50,39 +50,46 @@ def _is_number(value) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _percent_places(body: dict, slots: list[dict]) -> list[str]:
+    fields = [("rosPercentage", body.get("rosPercentage"))]
+    fields += [(f"distributionSlots[{i}].rosPercentage", entry.get("rosPercentage")) for i, entry in enumerate(slots)]
+    return [
+        f"{field}: {value} has more than {PERCENT_PLACES} decimal places"
+        for field, value in fields
+        if _is_number(value) and places(exact(value)) > PERCENT_PLACES
+    ]
+
+
+def _slot_set(numbers: list[int], configured: Sequence[int]) -> list[str]:
+    """``distributionSlots`` must name exactly the configured slots, once each."""
+    problems = [
+        f"distributionSlots: slot {n} is named more than once"
+        for n in sorted({n for n in numbers if numbers.count(n) > 1})
+    ]
+    problems += [
+        f"distributionSlots: slot {n} is not configured (the schedule has slots {list(configured)})"
+        for n in sorted(set(numbers) - set(configured))
+    ]
+    problems += [f"distributionSlots: configured slot {n} is missing" for n in sorted(set(configured) - set(numbers))]
+    return problems
+
+
 def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     """Rules of BRIEF section 6 the schema cannot express, one line per problem.
 
     ``configured`` is the list of slot numbers of the current schedule. Defensive: it may see a
     body that also fails the schema, and then judges only what it can.
     """
-    problems: list[str] = []
     slots = body.get("distributionSlots")
     slots = slots if isinstance(slots, list) and all(isinstance(e, dict) for e in slots) else []
-    percent_fields = [("rosPercentage", body.get("rosPercentage"))]
-    percent_fields += [
-        (f"distributionSlots[{i}].rosPercentage", entry.get("rosPercentage")) for i, entry in enumerate(slots)
-    ]
-    for field, value in percent_fields:
-        if _is_number(value) and places(exact(value)) > PERCENT_PLACES:
-            problems.append(f"{field}: {value} has more than {PERCENT_PLACES} decimal places")
-    if body.get("multiSlotEnabled") is not True or not slots:
+    problems = _percent_places(body, slots)
+    judgeable = all(isinstance(e.get("slotNumber"), int) and _is_number(e.get("rosPercentage")) for e in slots)
+    if body.get("multiSlotEnabled") is not True or not slots or not judgeable:
         return problems
-    if not all(isinstance(e.get("slotNumber"), int) and _is_number(e.get("rosPercentage")) for e in slots):
-        return problems
-
-    numbers = [entry["slotNumber"] for entry in slots]
-    for number in sorted({n for n in numbers if numbers.count(n) > 1}):
-        problems.append(f"distributionSlots: slot {number} is named more than once")
-    for number in sorted(set(numbers) - set(configured)):
-        problems.append(
-            f"distributionSlots: slot {number} is not configured (the schedule has slots {list(configured)})"
-        )
-    for number in sorted(set(configured) - set(numbers)):
-        problems.append(f"distributionSlots: configured slot {number} is missing")
-    total = sum((exact(entry["rosPercentage"]) for entry in slots), Decimal(0))
+    problems += _slot_set([entry["slotNumber"] for entry in slots], configured)
     if not _is_number(body.get("rosPercentage")):
         return problems
+    total = sum((exact(entry["rosPercentage"]) for entry in slots), Decimal(0))
     mismatch = sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
     return [*problems, mismatch] if mismatch else problems
 
@@ -186,6 +193,32 @@ class InvalidModification(Exception):
     """The modification itself is wrong (a slot that is not part of the day; ROS not the sum)."""
 
 
+def _ros_changes(day: dict, by_number: dict[int, dict], pending: list[int], body: dict) -> dict[int, Decimal]:
+    """The new ROS of each slot the body changes; only PENDING slots of the day may change."""
+    changes = {e["slotNumber"]: exact(e["rosPercentage"]) for e in body.get("distributionSlots") or []}
+    if not day["multiSlotEnabled"] and "rosPercentage" in body and not changes:
+        changes = {1: exact(body["rosPercentage"])}
+    for number in changes:
+        if number not in by_number:
+            raise InvalidModification(
+                f"distributionSlots: slot {number} is not part of today's distribution {sorted(by_number)}"
+            )
+        if number not in pending:
+            raise DayNotModifiable(
+                f"Slot {number} has already run ({by_number[number]['status']}); only PENDING slots can change"
+            )
+    return changes
+
+
+def _pool_shares(field: str, body: dict, paid: dict[str, Decimal], pending: list[int]) -> dict[int, Decimal]:
+    """A new pool amount, less what the finished slots paid, split over the PENDING slots."""
+    already = paid.get(field, Decimal(0))
+    wanted = exact(body[field])
+    if wanted < already:
+        raise DayNotModifiable(f"{field}: {body[field]} is less than the {already} already paid by the slots that ran")
+    return dict(zip(pending, split_evenly(wanted - already, len(pending)), strict=True))
+
+
 def plan_modification(
     day: dict, slots: Sequence[dict], body: dict, paid: dict[str, Decimal]
 ) -> tuple[dict, dict[int, dict]]:
@@ -201,41 +234,23 @@ def plan_modification(
         raise DayNotModifiable("Every slot of today has already run; nothing can change")
     updates: dict[int, dict] = {n: {} for n in pending}
     ros = {n: exact(s["rosPercentage"]) for n, s in by_number.items()}
-
-    changes = {e["slotNumber"]: exact(e["rosPercentage"]) for e in body.get("distributionSlots") or []}
-    if not day["multiSlotEnabled"] and "rosPercentage" in body and not changes:
-        changes = {1: exact(body["rosPercentage"])}
-    for number, value in changes.items():
-        if number not in by_number:
-            raise InvalidModification(
-                f"distributionSlots: slot {number} is not part of today's distribution {sorted(by_number)}"
-            )
-        if number not in updates:
-            raise DayNotModifiable(
-                f"Slot {number} has already run ({by_number[number]['status']}); only PENDING slots can change"
-            )
+    for number, value in _ros_changes(day, by_number, pending, body).items():
         ros[number] = value
         updates[number]["rosPercentage"] = str(value)
     total = sum(ros.values(), Decimal(0))
-    if day["multiSlotEnabled"] and "rosPercentage" in body:
-        mismatch = sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
-        if mismatch:
-            raise InvalidModification(mismatch)
-
-    values = dict(day["values"])
-    values["rosPercentage"] = str(total)
+    mismatch = (
+        day["multiSlotEnabled"]
+        and "rosPercentage" in body
+        and sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
+    )
+    if mismatch:
+        raise InvalidModification(mismatch)
+    values = {**day["values"], "rosPercentage": str(total)}
     for field in ("premiumPoolAmount", "performancePoolAmount"):
-        if field not in body:
-            continue
-        already = paid.get(field, Decimal(0))
-        wanted = exact(body[field])
-        if wanted < already:
-            raise DayNotModifiable(
-                f"{field}: {body[field]} is less than the {already} already paid by the slots that ran"
-            )
-        for number, share in zip(pending, split_evenly(wanted - already, len(pending)), strict=True):
-            updates[number][field] = str(share)
-        values[field] = str(wanted)
+        if field in body:
+            for number, share in _pool_shares(field, body, paid, pending).items():
+                updates[number][field] = str(share)
+            values[field] = str(exact(body[field]))
     if "description" in body:
         values["description"] = body["description"]
     return values, {n: fields for n, fields in updates.items() if fields}
