@@ -60,7 +60,7 @@ def build_services(
         store=store,
         fixtures=fixtures,
         catalogue=Catalogue.from_fixture(fixtures.timezones),
-        runner=Runner(clock, store, fixtures),
+        runner=Runner(clock, store),
         operations=operation_rules(contract),
         routes=routes,
     )

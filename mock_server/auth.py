@@ -64,7 +64,7 @@ def authenticate(services: Services, token: str) -> dict:
     exp = payload.get("exp")
     if not isinstance(exp, int | float) or exp <= services.clock.now().timestamp():
         raise _unauthorized("the token has expired")
-    user = services.store.user_by_id(str(payload.get("id")))
+    user = services.store.users.by_id(str(payload.get("id")))
     if user is None:
         raise _unauthorized("the token names no known account")
     return user
@@ -98,7 +98,7 @@ def check_totp(services: Services, user: dict, code: str) -> None:
         raise ApiError(
             403, "2FA_CODE_INVALID", "Invalid two-factor code: it is wrong or more than 60 seconds off"
         ) from None
-    if services.settings.strict_2fa and not services.store.accept_totp_step(user["_id"], step):
+    if services.settings.strict_2fa and not services.store.users.accept_totp_step(user["_id"], step):
         raise ApiError(
             403, "2FA_CODE_INVALID", "This two-factor code was already used (strict mode): wait for the next code"
         )

@@ -21,7 +21,6 @@ from datetime import datetime
 from .clock import Clock
 from .domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, slot_payout
 from .domain.schedule import parse_iso, to_iso
-from .fixtures import Fixtures
 from .store import Store
 
 
@@ -61,10 +60,9 @@ class Runner:
     claims it first (the store's atomic PENDING -> EXECUTING), exactly as two processes on one
     database would. Nothing but the claim makes a slot run once."""
 
-    def __init__(self, clock: Clock, store: Store, fixtures: Fixtures) -> None:
+    def __init__(self, clock: Clock, store: Store) -> None:
         self.clock = clock
         self.store = store
-        self.fixtures = fixtures
         self._lock = threading.RLock()
         self._moving = 0  # clock moves in flight
         # Nothing is due before this instant, as long as the store has not changed since.
@@ -84,7 +82,7 @@ class Runner:
         return self._move(target, racers)
 
     def next_pending_instant(self) -> datetime | None:
-        pending = self.store.pending_slots()
+        pending = self.store.days.pending_slots()
         return parse_iso(pending[0]["scheduledFor"]) if pending else None
 
     # -- the loop --------------------------------------------------------------------------------
@@ -98,10 +96,10 @@ class Runner:
 
     def _plan(self, start: datetime) -> tuple[list[Event], bool]:
         """Every pending slot's next event (run or expire) from ``start``, in time, date, slot order."""
-        settings = self.store.settings()
+        settings = self.store.schedule.read()
         enabled = bool(settings and settings.get("isEnabled"))
         events = sorted(
-            (self._event(slot, start, enabled) for slot in self.store.pending_slots()),
+            (self._event(slot, start, enabled) for slot in self.store.days.pending_slots()),
             key=lambda e: (e.at, e.date, e.slot_number),
         )
         return events, enabled
@@ -110,7 +108,7 @@ class Runner:
         with self._lock:
             start = self.clock.now()
             idle = self._idle_until
-            if target is None and idle and idle[0] == self.store.version and start < idle[1]:
+            if target is None and idle and self.store.changes.unchanged_since(idle[0]) and start < idle[1]:
                 return []  # nothing is due yet and nothing has changed (embedded store only)
             end = start if target is None else max(target, start)
             events, enabled = self._plan(start)
@@ -126,12 +124,12 @@ class Runner:
                 self._moving -= 1
                 if target is not None:
                     self.clock.move_forward(end)
-                self.store.archive_ended_days(to_iso(end))
+                self.store.days.archive_ended(to_iso(end))
                 self._idle_until = None
-                if self._moving == 0 and self.store.embedded:
+                if self._moving == 0 and self.store.changes.embedded:
                     upcoming, _ = self._plan(self.clock.now())
                     never = datetime.max.replace(tzinfo=end.tzinfo)
-                    self._idle_until = (self.store.version, upcoming[0].at if upcoming else never)
+                    self._idle_until = (self.store.changes.mark(), upcoming[0].at if upcoming else never)
         return ran
 
     def _race(self, events: list[Event], enabled: bool, racers: int) -> list[dict]:
@@ -168,19 +166,19 @@ class Runner:
 
     # -- one slot --------------------------------------------------------------------------------
     def _execute(self, date: str, slot_number: int, at: datetime, context: PayoutContext) -> dict | None:
-        slot = self.store.claim_slot(date, slot_number)
+        slot = self.store.days.claim_slot(date, slot_number)
         if slot is None:
             return None
         started = time.perf_counter()
-        fault = self.store.take_fault(slot_number)
+        fault = self.store.faults.take(slot_number)
         if fault is not None:
             stats, status, error = stored_stats(SlotPayout(())), "FAILED", fault
         else:
             payout = context.payout(slot)
-            if self.store.record_payout(date, slot_number, payout.payments):
+            if self.store.ledger.record(date, slot_number, payout.payments):
                 stats = stored_stats(payout)
             else:  # another worker paid this (date, slot) already: report its ledger, pay nothing
-                stats = stored_stats(payout_of_ledger(self.store.payout(date, slot_number)))
+                stats = stored_stats(payout_of_ledger(self.store.ledger.entry(date, slot_number)))
             status, error = "COMPLETED", None
         details = {
             "executedAt": to_iso(at),
@@ -188,7 +186,7 @@ class Runner:
             **stats,
             "error": error,
         }
-        self.store.finish_slot(date, slot_number, status, details)
+        self.store.days.finish_slot(date, slot_number, status, details)
         return {
             "date": date,
             "slotNumber": slot_number,
@@ -199,11 +197,11 @@ class Runner:
         }
 
     def _expire(self, date: str, slot_number: int, at: datetime, reason: str) -> dict | None:
-        if self.store.claim_slot(date, slot_number, "FAILED") is None:
+        if self.store.days.claim_slot(date, slot_number, "FAILED") is None:
             return None
         error = f"Not executed: {reason}"
         details = {"executedAt": to_iso(at), "executionTimeMs": 0, **stored_stats(SlotPayout(())), "error": error}
-        self.store.finish_slot(date, slot_number, "FAILED", details)
+        self.store.days.finish_slot(date, slot_number, "FAILED", details)
         return {
             "date": date,
             "slotNumber": slot_number,
@@ -214,13 +212,14 @@ class Runner:
         }
 
     def _payout_context(self) -> PayoutContext:
-        investors = self.store.investors_with_active_stakes()
+        investors = self.store.stakes.investors()
+        pools = self.store.stakes.pools()
 
         def qualifiers(pool: str) -> list[str]:
-            ranks = set(self.fixtures.pools[pool]["ranks"])
+            ranks = set(pools[pool]["ranks"])
             return [doc["_id"] for doc in investors if doc.get("rank") in ranks]
 
-        return PayoutContext(self.store.active_stakes(), qualifiers("premium"), qualifiers("performance"))
+        return PayoutContext(self.store.stakes.active(), qualifiers("premium"), qualifiers("performance"))
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,9 @@ dictionary lookup, where it checks a secondary unique index by scanning). So:
   one ledger entry ``payouts._id = date:NN`` holding each active stake once, so a (stake, date, slot)
   is paid at most once even if two workers race past the claim.
 
+One small class per concept (``users``, ``schedule``, ``stakes``, ``days``, ``ledger``, ``faults``),
+all on one database and one ``Changes`` counter; ``Store`` holds them and resets them together.
+
 Open days live in ``distributions`` / ``distribution_slots``; once a day has ended and nothing of it
 is pending, ``archive_ended_days`` moves it to ``distribution_history`` / ``slot_history``. The
 collections every request reads stay small (mongomock scans a whole collection on every query).
@@ -31,7 +34,7 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .domain.distribution import Payment, Stake, exact
+from .domain.distribution import KINDS, Payment, Stake, exact
 from .fixtures import Fixtures
 
 __all__ = ["DuplicateKeyError", "Store"]
@@ -58,72 +61,77 @@ def connect(mongo_uri: str | None, database: str) -> Database:
     return client[database]
 
 
-class Store:
-    def __init__(self, db: Database) -> None:
-        self.db = db
-        # MongoDB makes a conditional update atomic; mongomock, plain Python, does not across
-        # threads. Compare-and-set writes take this lock so both engines give the same guarantee.
-        self._atomic = threading.Lock()
-        # The "what changed since X" contract with the runner and the read cache: every write bumps
-        # ``version`` (tests/test_structure.py fails on a write path that does not), so a reader that
-        # saw version N knows nothing changed while it is still N.
-        self.version = 0
+class Changes:
+    """The "what changed since X" contract between the store, its read cache and the runner.
+
+    Every write of every concept calls ``bump()`` (tests/test_structure.py fails on a write path
+    that does not). A reader that took ``mark()`` knows nothing changed while ``unchanged_since``
+    holds: trustworthy only when this process is the only writer (``embedded``).
+    """
+
+    def __init__(self, embedded: bool) -> None:
+        self.embedded = embedded
+        self._count = 0
         self._cache: dict[str, tuple[int, object]] = {}
 
-    @property
-    def embedded(self) -> bool:
-        """True for mongomock: then this process is the only writer, and may trust ``version``."""
-        return isinstance(self.db.client, mongomock.MongoClient)
+    def bump(self) -> None:
+        self._count += 1
 
-    def _changed(self) -> None:
-        self.version += 1
+    def mark(self) -> int:
+        return self._count
 
-    def _cached(self, key: str, read):
+    def unchanged_since(self, mark: int) -> bool:
+        return self.embedded and mark == self._count
+
+    def cached(self, key: str, read):
         """``read()``, remembered until the next write when this process is the only writer."""
         if not self.embedded:
             return read()
-        version, value = self._cache.get(key, (-1, None))
-        if version != self.version:
+        count, value = self._cache.get(key, (-1, None))
+        if count != self._count:
             value = read()
-            self._cache[key] = (self.version, value)
+            self._cache[key] = (self._count, value)
         return copy.deepcopy(value)
 
-    # -- lifecycle -------------------------------------------------------------------------------
-    def reset(self, fixtures: Fixtures) -> None:
-        self._changed()
-        for name in (*INDEXES, "settings"):
-            self.db.drop_collection(name)
-        for name, indexes in INDEXES.items():
-            for keys, unique in indexes:
-                self.db[name].create_index(keys, unique=unique)
-        self.db.users.insert_many([dict(identity) for identity in fixtures.identities])
-        self.db.investors.insert_many([dict(investor) for investor in fixtures.investors])
-        self.db.stakes.insert_many([dict(stake) for stake in fixtures.stakes])
-        if fixtures.schedule is not None:
-            self.db.settings.insert_one(dict(fixtures.schedule))
 
-    # -- identities ------------------------------------------------------------------------------
-    def user_by_id(self, user_id: str) -> dict | None:
-        return self._cached(f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}))
+class _Concept:
+    def __init__(self, db: Database, changes: Changes, atomic: threading.Lock) -> None:
+        self.db = db
+        self.changes = changes
+        # MongoDB makes a conditional update atomic; mongomock, plain Python, does not across
+        # threads. Compare-and-set writes take this lock so both engines give the same guarantee.
+        self.atomic = atomic
 
-    def user_by_identifier(self, identifier: str) -> dict | None:
+    def _changed(self) -> None:
+        self.changes.bump()
+
+
+class Users(_Concept):
+    def by_id(self, user_id: str) -> dict | None:
+        return self.changes.cached(f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}))
+
+    def by_identifier(self, identifier: str) -> dict | None:
         text = identifier.strip()
         return self.db.users.find_one({"$or": [{"email": text.lower()}, {"username": text}]})
 
     def accept_totp_step(self, user_id: str, step: int) -> bool:
         """Strict 2FA: record ``step`` as used; False when it (or a later one) was used before."""
         self._changed()
-        updated = self.db.users.find_one_and_update(
-            {"_id": user_id, "$or": [{"lastTotpStep": {"$exists": False}}, {"lastTotpStep": {"$lt": step}}]},
-            {"$set": {"lastTotpStep": step}},
-        )
+        with self.atomic:
+            updated = self.db.users.find_one_and_update(
+                {"_id": user_id, "$or": [{"lastTotpStep": {"$exists": False}}, {"lastTotpStep": {"$lt": step}}]},
+                {"$set": {"lastTotpStep": step}},
+            )
         return updated is not None
 
-    # -- settings --------------------------------------------------------------------------------
-    def settings(self) -> dict | None:
-        return self._cached("settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}))
 
-    def save_settings(self, fields: dict) -> dict:
+class Schedule(_Concept):
+    """The saved distribution settings (one document), or None."""
+
+    def read(self) -> dict | None:
+        return self.changes.cached("settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}))
+
+    def save(self, fields: dict) -> dict:
         self._changed()
         return self.db.settings.find_one_and_update(
             {"settingType": "daily_distribution"},
@@ -132,33 +140,44 @@ class Store:
             return_document=ReturnDocument.AFTER,
         )
 
-    # -- stakes and pools ------------------------------------------------------------------------
-    def active_stakes(self) -> list[Stake]:
+
+class Stakes(_Concept):
+    """Investors, their stakes and the pools' rules (who qualifies for which pool)."""
+
+    def active(self) -> list[Stake]:
         return [
             Stake(doc["_id"], doc["userId"], exact(doc["amount"]))
             for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
         ]
 
-    def all_stakes(self) -> list[dict]:
+    def all(self) -> list[dict]:
         return list(self.db.stakes.find({}, {"_id": True, "amount": True, "isActive": True}).sort("_id", ASCENDING))
 
-    def investors_with_active_stakes(self) -> list[dict]:
+    def investors(self) -> list[dict]:
+        """Investors with at least one active stake."""
         holders = set(self.db.stakes.distinct("userId", {"isActive": True}))
         return [doc for doc in self.db.investors.find().sort("_id", ASCENDING) if doc["_id"] in holders]
 
-    # -- distributions ---------------------------------------------------------------------------
-    def insert_day(self, day: dict, slots: list[dict]) -> None:
+    def pools(self) -> dict[str, dict]:
+        """Each pool's rules: ``{"premium": {"ranks": [...], "description": ...}, ...}``."""
+        return {doc["_id"]: doc for doc in self.changes.cached("pools", lambda: list(self.db.pools.find()))}
+
+
+class Days(_Concept):
+    """Queued days and their slots: open ones, and archived ones once they have ended."""
+
+    def insert(self, day: dict, slots: list[dict]) -> None:
         """Store a queued day; raises ``DuplicateKeyError`` when the date already has one."""
         self._changed()
         self.db.distributions.insert_one({**day, "_id": day["date"]})
         self.db.distribution_slots.insert_many([{**s, "_id": slot_key(s["date"], s["slotNumber"])} for s in slots])
 
-    def day(self, date: str) -> dict | None:
+    def open(self, date: str) -> dict | None:
         return self.db.distributions.find_one({"date": date})
 
-    def any_day(self, date: str) -> dict | None:
+    def any(self, date: str) -> dict | None:
         """The day distributed on ``date``, open or archived, in whatever zone it was queued."""
-        return self.day(date) or self.db.distribution_history.find_one({"date": date})
+        return self.open(date) or self.db.distribution_history.find_one({"date": date})
 
     def slots_of(self, date: str) -> list[dict]:
         return list(self.db.distribution_slots.find({"date": date}).sort("slotNumber", ASCENDING))
@@ -173,7 +192,7 @@ class Store:
     def claim_slot(self, date: str, slot_number: int, to_status: str = "EXECUTING") -> dict | None:
         """PENDING -> ``to_status``, atomically; None if someone else got there first."""
         self._changed()
-        with self._atomic:
+        with self.atomic:
             return self.db.distribution_slots.find_one_and_update(
                 {"_id": slot_key(date, slot_number), "status": "PENDING"},
                 {"$set": {"status": to_status}},
@@ -197,15 +216,15 @@ class Store:
         self._changed()
         return self.db.distribution_slots.delete_many({"date": date, "status": "PENDING"}).deleted_count
 
-    def update_day(self, date: str, fields: dict) -> None:
+    def update(self, date: str, fields: dict) -> None:
         self._changed()
         self.db.distributions.update_one({"date": date}, {"$set": fields})
 
-    def delete_day(self, date: str) -> None:
+    def delete(self, date: str) -> None:
         self._changed()
         self.db.distributions.delete_one({"date": date})
 
-    def archive_ended_days(self, now: str) -> int:
+    def archive_ended(self, now: str) -> int:
         """Move days that have ended (local midnight passed) with nothing pending into history."""
         self._changed()
         moved = 0
@@ -221,53 +240,94 @@ class Store:
             moved += 1
         return moved
 
-    def record_payout(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
+
+class Ledger(_Concept):
+    """What was paid: one entry per (date, slot), holding each beneficiary once."""
+
+    def record(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
         """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.
 
         One map per kind (``ros``: stake -> amount, ``premium``/``performance``: user -> amount), so
         a beneficiary appears at most once per (date, slot) by construction.
         """
         entry: dict = {"_id": slot_key(date, slot_number), "date": date, "slotNumber": slot_number}
-        for kind in ("ros", "premium", "performance"):
+        for kind in KINDS:
             entry[kind] = {}
         for payment in payments:
             entry[payment.kind][payment.beneficiary] = str(payment.amount)
         self._changed()
         try:
-            with self._atomic:
+            with self.atomic:
                 self.db.payouts.insert_one(entry)
         except DuplicateKeyError:
             return False
         return True
 
-    def payout(self, date: str, slot_number: int) -> dict:
+    def entry(self, date: str, slot_number: int) -> dict:
         return self.db.payouts.find_one({"_id": slot_key(date, slot_number)})
+
+    def entries(self, date: str | None = None) -> list[dict]:
+        query = {"date": date} if date else {}
+        return list(self.db.payouts.find(query, {"_id": False}).sort([("date", 1), ("slotNumber", 1)]))
 
     def paid(self, date: str) -> dict[str, Decimal]:
         """What the ledger holds as paid on ``date``, per kind (``ros``, ``premium``, ``performance``)."""
-        totals = {kind: Decimal(0) for kind in ("ros", "premium", "performance")}
+        totals = {kind: Decimal(0) for kind in KINDS}
         for entry in self.db.payouts.find({"date": date}):
             for kind in totals:
                 totals[kind] += sum((exact(amount) for amount in entry[kind].values()), Decimal(0))
         return totals
 
-    def payouts(self, date: str | None = None) -> list[dict]:
-        query = {"date": date} if date else {}
-        return list(self.db.payouts.find(query, {"_id": False}).sort([("date", 1), ("slotNumber", 1)]))
 
-    # -- faults ----------------------------------------------------------------------------------
-    def add_fault(self, slot_number: int, times: int, error: str) -> None:
+class Faults(_Concept):
+    """Injected slot failures (``/__mock/faults``)."""
+
+    def add(self, slot_number: int, times: int, error: str) -> None:
         self._changed()
         self.db.faults.insert_one({"slotNumber": slot_number, "times": times, "error": error})
 
-    def faults(self) -> list[dict]:
+    def armed(self) -> list[dict]:
         return list(self.db.faults.find({"times": {"$gt": 0}}, {"_id": False}))
 
-    def take_fault(self, slot_number: int) -> str | None:
+    def take(self, slot_number: int) -> str | None:
         """Use up one armed fault of this slot; its error message, or None when none is armed."""
         self._changed()
-        with self._atomic:
+        with self.atomic:
             fault = self.db.faults.find_one_and_update(
                 {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
             )
         return fault["error"] if fault else None
+
+
+class Store:
+    """Every concept on one database, reset together."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.changes = Changes(embedded=isinstance(db.client, mongomock.MongoClient))
+        atomic = threading.Lock()
+        self.users = Users(db, self.changes, atomic)
+        self.schedule = Schedule(db, self.changes, atomic)
+        self.stakes = Stakes(db, self.changes, atomic)
+        self.days = Days(db, self.changes, atomic)
+        self.ledger = Ledger(db, self.changes, atomic)
+        self.faults = Faults(db, self.changes, atomic)
+
+    @property
+    def embedded(self) -> bool:
+        """True for mongomock: then this process is the only writer, and may trust ``changes``."""
+        return self.changes.embedded
+
+    def reset(self, fixtures: Fixtures) -> None:
+        self.changes.bump()
+        for name in (*INDEXES, "settings", "pools"):
+            self.db.drop_collection(name)
+        for name, indexes in INDEXES.items():
+            for keys, unique in indexes:
+                self.db[name].create_index(keys, unique=unique)
+        self.db.users.insert_many([dict(identity) for identity in fixtures.identities])
+        self.db.investors.insert_many([dict(investor) for investor in fixtures.investors])
+        self.db.stakes.insert_many([dict(stake) for stake in fixtures.stakes])
+        self.db.pools.insert_many([{"_id": name, **dict(rules)} for name, rules in fixtures.pools.items()])
+        if fixtures.schedule is not None:
+            self.db.settings.insert_one(dict(fixtures.schedule))

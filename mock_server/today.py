@@ -14,7 +14,7 @@ from .views import status_view
 
 
 def schedule_in_force(services: Services) -> EffectiveSchedule:
-    return effective_schedule(services.store.settings())
+    return effective_schedule(services.store.schedule.read())
 
 
 def today(services: Services) -> date:
@@ -25,5 +25,5 @@ def today(services: Services) -> date:
 def today_status(services: Services) -> dict:
     """The ``data`` of ``GET .../today/status`` (what is due has run: see ``middleware``)."""
     day = today(services).isoformat()
-    stored = services.store.day(day)
-    return status_view(stored, services.store.slots_of(day) if stored else [], day)
+    stored = services.store.days.open(day)
+    return status_view(stored, services.store.days.slots_of(day) if stored else [], day)

@@ -70,7 +70,7 @@ def schedule_update_rules(body: dict, services: Services) -> list[str]:
 
 def queue_rules(body: dict, services: Services) -> list[str]:
     """``x-rules: queue``: decimals, and a multi-slot body names exactly the configured slots."""
-    settings = services.store.settings()
+    settings = services.store.schedule.read()
     configured = sorted(s["slotNumber"] for s in settings["schedules"]) if settings else []
     return validate_queue(body, configured)
 

@@ -57,9 +57,9 @@ def check(app) -> None:
     services = app.services
     store = services.store
     now = services.clock.now()
-    enabled = store.settings()["isEnabled"]
+    enabled = store.schedule.read()["isEnabled"]
     slots = list(store.db.distribution_slots.find()) + list(store.db.slot_history.find())
-    ledger = [(e["date"], e["slotNumber"]) for e in store.payouts()]
+    ledger = [(e["date"], e["slotNumber"]) for e in store.ledger.entries()]
     assert len(ledger) == len(set(ledger)), "a slot of a day was paid twice"
     for slot in slots:
         due, ends = parse_iso(slot["scheduledFor"]), parse_iso(slot["dayEnd"])
@@ -104,7 +104,7 @@ def run_plan(start, zone, slot_times, plan) -> None:
         if action == "advance":
             assert client.post("/__mock/clock/advance", json={"seconds": argument}).status_code == 200
         elif action == "queue":
-            configured = [s["slotNumber"] for s in app.services.store.settings()["schedules"]]
+            configured = [s["slotNumber"] for s in app.services.store.schedule.read()["schedules"]]
             body = {
                 "multiSlotEnabled": True,
                 "distributionSlots": [{"slotNumber": n, "rosPercentage": 0.5} for n in configured],

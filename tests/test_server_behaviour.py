@@ -196,7 +196,7 @@ def test_real_time_mode_runs_due_slots_in_the_background():
             == 201
         )
         services.clock.set(services.clock.now().replace(hour=15), frozen=False)  # 16:00 Lagos: slot 1 is due
-        slot = lambda: services.store.slots_of("2026-02-12")[0]["status"]  # noqa: E731
+        slot = lambda: services.store.days.slots_of("2026-02-12")[0]["status"]  # noqa: E731
         for _ in range(200):  # waits for the background task, not for simulated time
             if slot() == "COMPLETED":
                 break

@@ -26,7 +26,11 @@ def functions(path: Path):
 
 
 def test_every_store_write_tells_the_runner_something_changed():
-    forgetful = [name for name, calls in functions(MOCK / "store.py") if calls & WRITES and "_changed" not in calls]
+    forgetful = [
+        name
+        for name, calls in functions(MOCK / "store.py")
+        if calls & WRITES and not calls & {"_changed", "bump"} and name != "__init__"
+    ]
     assert not forgetful, f"store writes that do not bump the version the runner relies on: {forgetful}"
 
 

@@ -45,5 +45,5 @@ async def platform_config(format: str = "flat", includeTooltips: bool = False, *
 
 async def pool_qualifiers(**_) -> tuple[dict, int]:
     services = current()
-    data = qualifier_counts(services.store.investors_with_active_stakes(), services.fixtures.pools)
+    data = qualifier_counts(services.store.stakes.investors(), services.store.stakes.pools())
     return {"success": True, "data": data}, 200

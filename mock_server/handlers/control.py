@@ -72,7 +72,7 @@ def next_slot_instant(services: Services) -> datetime | None:
     pending = services.runner.next_pending_instant()
     if pending is not None:
         return max(pending, now)
-    settings = services.store.settings()
+    settings = services.store.schedule.read()
     if not settings or not settings.get("isEnabled"):
         return None
     upcoming = next_executions(slots_from(settings["schedules"]), zone(settings["timezone"]), now)
@@ -121,7 +121,7 @@ async def reset_state(body: dict | None = None, **_) -> tuple[dict, int]:
 
 
 def _identity(services: Services, identifier: str) -> dict:
-    user = services.store.user_by_identifier(identifier)
+    user = services.store.users.by_identifier(identifier)
     if user is None:
         known = ", ".join(i["email"] for i in services.fixtures.identities)
         raise ApiError(404, "NOT_FOUND", f"No identity '{identifier}'; the fixtures have: {known}")
@@ -193,20 +193,20 @@ async def control_state(**_) -> tuple[dict, int]:
             for slot in schedule.slots
         ],
         "day": today_status(services),
-        "faults": services.store.faults(),
+        "faults": services.store.faults.armed(),
         "identities": identities,
     }, 200
 
 
 async def list_stakes(**_) -> tuple[dict, int]:
-    stakes = current().store.all_stakes()
+    stakes = current().store.stakes.all()
     return {
         "stakes": [{"id": s["_id"], "amount": str(s["amount"]), "isActive": bool(s["isActive"])} for s in stakes]
     }, 200
 
 
 async def list_faults(**_) -> tuple[dict, int]:
-    return {"faults": current().store.faults()}, 200
+    return {"faults": current().store.faults.armed()}, 200
 
 
 async def inject_fault(body: dict, **_) -> tuple[dict, int]:
@@ -217,5 +217,5 @@ async def inject_fault(body: dict, **_) -> tuple[dict, int]:
         "error": body.get("error")
         or f"Simulated failure of slot {body['slotNumber']} (injected through /__mock/faults)",
     }
-    services.store.add_fault(fault["slotNumber"], fault["times"], fault["error"])
+    services.store.faults.add(fault["slotNumber"], fault["times"], fault["error"])
     return fault, 201

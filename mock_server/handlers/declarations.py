@@ -14,13 +14,13 @@ ALREADY_QUEUED = "Today's distribution has already been queued. Check status for
 
 async def queue_today(body: dict, **_) -> tuple[dict, int]:
     services = current()
-    settings = services.store.settings()
+    settings = services.store.schedule.read()
     if body.get("multiSlotEnabled") and settings is None:
         raise ApiError(
             404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue"
         )
     day = today(services)
-    earlier = services.store.any_day(day.isoformat())
+    earlier = services.store.days.any(day.isoformat())
     if earlier is not None:  # one calendar date is distributed once, whatever the zone did since
         if earlier["timezone"] == (settings or {}).get("timezone", earlier["timezone"]):
             raise ApiError(409, "CONFLICT", ALREADY_QUEUED)
@@ -32,7 +32,7 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
         )
     day_doc, slot_docs = plan_day(body, effective_schedule(settings), day, services.clock.now())
     try:
-        services.store.insert_day(day_doc, slot_docs)
+        services.store.days.insert(day_doc, slot_docs)
     except DuplicateKeyError:
         raise ApiError(409, "CONFLICT", ALREADY_QUEUED) from None
     data = today_status(services)  # runs at once any slot whose time has already passed
@@ -53,29 +53,29 @@ NOTHING_QUEUED = "Nothing is queued today"
 async def modify_today(body: dict, **_) -> tuple[dict, int]:
     services = current()
     day = today(services).isoformat()
-    stored = services.store.day(day)
+    stored = services.store.days.open(day)
     if stored is None:
         raise ApiError(404, "NOT_FOUND", f"{NOTHING_QUEUED}: queue a distribution first")
-    paid = services.store.paid(day)
+    paid = services.store.ledger.paid(day)
     already = {"premiumPoolAmount": paid["premium"], "performancePoolAmount": paid["performance"]}
-    values, slot_updates = plan_modification(stored, services.store.slots_of(day), body, already)
+    values, slot_updates = plan_modification(stored, services.store.days.slots_of(day), body, already)
     for number, fields in slot_updates.items():
-        if not services.store.update_pending_slot(day, number, fields):
+        if not services.store.days.update_pending_slot(day, number, fields):
             raise ApiError(
                 409, "CONFLICT", f"Slot {number} ran while it was being edited; nothing was changed after it"
             )
-    services.store.update_day(day, {"values": values})
+    services.store.days.update(day, {"values": values})
     return {"success": True, "message": "Today's distribution updated", "data": today_status(services)}, 200
 
 
 async def cancel_today(body: dict | None = None, **_) -> tuple[dict, int]:
     services = current()
     day = today(services).isoformat()
-    if services.store.day(day) is None:
+    if services.store.days.open(day) is None:
         raise ApiError(404, "NOT_FOUND", f"{NOTHING_QUEUED}: there is nothing to cancel")
-    removed = services.store.delete_pending_slots(day)
+    removed = services.store.days.delete_pending_slots(day)
     if removed == 0:
         raise ApiError(404, "NOT_FOUND", "Nothing to cancel: every slot of today has already run")
-    if not services.store.slots_of(day):
-        services.store.delete_day(day)
+    if not services.store.days.slots_of(day):
+        services.store.days.delete(day)
     return {"success": True, "message": f"Cancelled {removed} pending slot(s) of {day}"}, 200

@@ -15,7 +15,7 @@ NO_SCHEDULE = "No distribution schedule configured"
 
 
 def _stored_settings(services: Services) -> dict:
-    settings = services.store.settings()
+    settings = services.store.schedule.read()
     if settings is None:
         raise ApiError(404, "NOT_FOUND", NO_SCHEDULE)
     return settings
@@ -35,7 +35,7 @@ async def update_schedule(body: dict, **_) -> tuple[dict, int]:
     services = current()  # the body passed the schema and x-rules: schedule-update
     timezone = services.catalogue.resolve(body["timezone"])
     now = to_iso(services.clock.now())
-    existing = services.store.settings()
+    existing = services.store.schedule.read()
     fields = {
         "settingType": "daily_distribution",
         "timezone": timezone,
@@ -53,7 +53,7 @@ async def update_schedule(body: dict, **_) -> tuple[dict, int]:
     }
     if existing is None:
         fields.update({"_id": str(ObjectId()), "isEnabled": True, "createdAt": now})
-    saved = services.store.save_settings(fields)
+    saved = services.store.schedule.save(fields)
     return {
         "success": True,
         "message": "Distribution schedule updated successfully. Cron jobs restarted.",
@@ -65,7 +65,7 @@ async def toggle_schedule(body: dict, **_) -> tuple[dict, int]:
     services = current()
     _stored_settings(services)
     enabled = bool(body["isEnabled"])
-    saved = services.store.save_settings({"isEnabled": enabled, "updatedAt": to_iso(services.clock.now())})
+    saved = services.store.schedule.save({"isEnabled": enabled, "updatedAt": to_iso(services.clock.now())})
     return {
         "success": True,
         "message": f"Cron job {'enabled' if enabled else 'disabled'} successfully",

@@ -21,7 +21,7 @@ def _public_user(user: dict) -> dict:
 
 async def login(body: dict, **_) -> tuple[dict, int]:
     services = current()
-    user = services.store.user_by_identifier(body["identifier"])
+    user = services.store.users.by_identifier(body["identifier"])
     if user is None or user.get("password") != body["password"]:
         raise ApiError(401, "UNAUTHORIZED", "Invalid credentials: check the email or username and the password")
     code = body.get("twoFACode")

@@ -8,4 +8,4 @@ from ..views import cron_status_view
 
 async def get_cron_status(**_) -> tuple[dict, int]:
     services = current()
-    return cron_status_view(services.store.settings(), services.clock.now()), 200
+    return cron_status_view(services.store.schedule.read(), services.clock.now()), 200
