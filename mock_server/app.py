@@ -19,7 +19,7 @@ from . import errors
 from .clock import Clock
 from .domain.timezones import Catalogue
 from .fixtures import load
-from .handlers import HANDLERS
+from .handlers import handlers_of
 from .middleware import AccessLogMiddleware, BodyMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
 from .routes import Routes
@@ -97,7 +97,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     services = build_services(settings, contract, routes, clock, db)
 
     app = AsyncApp(__name__, lifespan=_ticker(services))
-    resolver = Resolver(function_resolver=HANDLERS.__getitem__)
+    resolver = Resolver(function_resolver=handlers_of(contract, control).__getitem__)
     app.add_api(
         control,
         base_path=CONTROL_BASE,

@@ -1,46 +1,43 @@
-"""Thin handlers, one module per tag; ``HANDLERS`` maps each operationId of both documents."""
+"""Thin handlers, one module per tag of the documents; routing comes from the documents themselves.
+
+An operation is handled by the function named after its ``operationId`` (in snake case) in the
+module of its first tag (``MODULES``); every operation of the control document is in ``control``.
+A document that names an operation with no handler fails at start-up, naming it.
+"""
 
 from __future__ import annotations
 
 import inspect
+import re
+from collections.abc import Callable
 
+from ..routes import operations
 from . import admin_app, control, declarations, schedule, session, status
 
-HANDLERS = {
-    # contract.yaml
-    "login": session.login,
-    "logout": session.logout,
-    "listTimezones": schedule.list_timezones,
-    "getDistributionSchedule": schedule.get_schedule,
-    "updateDistributionSchedule": schedule.update_schedule,
-    "toggleDistributionSchedule": schedule.toggle_schedule,
-    "getCronStatus": status.get_cron_status,
-    "getCronStatusUnderApiPrefix": status.get_cron_status,
-    "queueTodayDistribution": declarations.queue_today,
-    "getTodayDistributionStatus": declarations.get_today_status,
-    "previewDistributionSchedule": schedule.preview_schedule,
-    "getMyPermissions": admin_app.my_permissions,
-    "listPermissions": admin_app.list_permissions,
-    "getPlatformConfig": admin_app.platform_config,
-    "getPoolQualifiers": admin_app.pool_qualifiers,
-    "modifyTodayDistribution": declarations.modify_today,
-    "cancelTodayDistribution": declarations.cancel_today,
-    # control.yaml
-    "controlPage": control.control_page,
-    "controlState": control.control_state,
-    "getClock": control.get_clock,
-    "setClock": control.set_clock,
-    "advanceClock": control.advance_clock,
-    "pauseClock": control.pause_clock,
-    "resumeClock": control.resume_clock,
-    "resetState": control.reset_state,
-    "mintToken": control.mint,
-    "currentTotp": control.current_totp,
-    "listStakes": control.list_stakes,
-    "listFaults": control.list_faults,
-    "injectFault": control.inject_fault,
+MODULES = {
+    "session": session,
+    "cron-settings": schedule,
+    "status": status,
+    "declarations": declarations,
+    "admin-app": admin_app,
 }
 
-# Connexion inspects a handler's signature on every request; give every handler the answer once.
-for _handler in set(HANDLERS.values()):
-    _handler.__signature__ = inspect.signature(_handler)
+
+def snake(operation_id: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+def handlers_of(contract: dict, control_document: dict) -> dict[str, Callable]:
+    """operationId -> handler, for every operation of both documents."""
+    table = {}
+    for document, module_of in ((contract, lambda op: MODULES[op["tags"][0]]), (control_document, lambda op: control)):
+        for _template, _method, operation in operations(document):
+            module = module_of(operation)
+            name = snake(operation["operationId"])
+            handler = getattr(module, name, None)
+            if handler is None or handler.__module__ != module.__name__:  # not a name it merely imported
+                raise LookupError(f"no handler for {operation['operationId']}: define {module.__name__}.{name}")
+            # Connexion inspects a handler's signature on every request; give every handler the answer once.
+            handler.__signature__ = inspect.signature(handler)
+            table[operation["operationId"]] = handler
+    return table

@@ -10,7 +10,7 @@ def _caller(token_info: dict) -> dict:
     return token_info["user"]
 
 
-async def my_permissions(token_info: dict, **_) -> tuple[dict, int]:
+async def get_my_permissions(token_info: dict, **_) -> tuple[dict, int]:
     grants = current().fixtures.permissions
     role = _caller(token_info)["role"]
     every = [p["key"] for p in grants["permissions"]]
@@ -34,7 +34,7 @@ def _nested(flat: dict) -> dict:
     return tree
 
 
-async def platform_config(format: str = "flat", includeTooltips: bool = False, **_) -> tuple[dict, int]:
+async def get_platform_config(format: str = "flat", includeTooltips: bool = False, **_) -> tuple[dict, int]:
     config = current().fixtures.config
     values = config.get("values", {})
     body = {"success": True, "data": values if format == "flat" else _nested(values)}
@@ -43,7 +43,7 @@ async def platform_config(format: str = "flat", includeTooltips: bool = False, *
     return body, 200
 
 
-async def pool_qualifiers(**_) -> tuple[dict, int]:
+async def get_pool_qualifiers(**_) -> tuple[dict, int]:
     services = current()
     data = qualifier_counts(services.store.stakes.investors(), services.store.stakes.pools())
     return {"success": True, "data": data}, 200

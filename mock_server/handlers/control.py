@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta
 
 import pyotp
 
-from ..auth import mint_token
+from .. import auth
 from ..domain.schedule import (
     day_end,
     local_to_utc,
@@ -128,10 +128,10 @@ def _identity(services: Services, identifier: str) -> dict:
     return user
 
 
-async def mint(body: dict, **_) -> tuple[dict, int]:
+async def mint_token(body: dict, **_) -> tuple[dict, int]:
     services = current()
     user = _identity(services, body["identifier"])
-    token, expires = mint_token(services, user, verified=True, expires_in=body.get("expiresIn"))
+    token, expires = auth.mint_token(services, user, verified=True, expires_in=body.get("expiresIn"))
     return {"token": token, "expiresAt": to_iso(expires)}, 200
 
 

@@ -12,7 +12,7 @@ from ..today import today, today_status
 ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
 
 
-async def queue_today(body: dict, **_) -> tuple[dict, int]:
+async def queue_today_distribution(body: dict, **_) -> tuple[dict, int]:
     services = current()
     settings = services.store.schedule.read()
     if body.get("multiSlotEnabled") and settings is None:
@@ -43,14 +43,14 @@ async def queue_today(body: dict, **_) -> tuple[dict, int]:
     }, 201
 
 
-async def get_today_status(**_) -> tuple[dict, int]:
+async def get_today_distribution_status(**_) -> tuple[dict, int]:
     return {"success": True, "data": today_status(current())}, 200
 
 
 NOTHING_QUEUED = "Nothing is queued today"
 
 
-async def modify_today(body: dict, **_) -> tuple[dict, int]:
+async def modify_today_distribution(body: dict, **_) -> tuple[dict, int]:
     services = current()
     day = today(services).isoformat()
     stored = services.store.days.open(day)
@@ -68,7 +68,7 @@ async def modify_today(body: dict, **_) -> tuple[dict, int]:
     return {"success": True, "message": "Today's distribution updated", "data": today_status(services)}, 200
 
 
-async def cancel_today(body: dict | None = None, **_) -> tuple[dict, int]:
+async def cancel_today_distribution(body: dict | None = None, **_) -> tuple[dict, int]:
     services = current()
     day = today(services).isoformat()
     if services.store.days.open(day) is None:

@@ -26,12 +26,12 @@ async def list_timezones(**_) -> tuple[dict, int]:
     return {"success": True, "data": services.catalogue.listing(services.clock.now())}, 200
 
 
-async def get_schedule(**_) -> tuple[dict, int]:
+async def get_distribution_schedule(**_) -> tuple[dict, int]:
     services = current()
     return {"success": True, "data": settings_view(_stored_settings(services), services.clock.now())}, 200
 
 
-async def update_schedule(body: dict, **_) -> tuple[dict, int]:
+async def update_distribution_schedule(body: dict, **_) -> tuple[dict, int]:
     services = current()  # the body passed the schema and x-rules: schedule-update
     timezone = services.catalogue.resolve(body["timezone"])
     now = to_iso(services.clock.now())
@@ -61,7 +61,7 @@ async def update_schedule(body: dict, **_) -> tuple[dict, int]:
     }, 200
 
 
-async def toggle_schedule(body: dict, **_) -> tuple[dict, int]:
+async def toggle_distribution_schedule(body: dict, **_) -> tuple[dict, int]:
     services = current()
     _stored_settings(services)
     enabled = bool(body["isEnabled"])
@@ -83,7 +83,7 @@ def _saved_form(services: Services) -> tuple[str, str]:
     return settings["timezone"], json.dumps(entries)
 
 
-async def preview_schedule(timezone: str | None = None, slots: str | None = None, **_) -> tuple[dict, int]:
+async def preview_distribution_schedule(timezone: str | None = None, slots: str | None = None, **_) -> tuple[dict, int]:
     services = current()
     if timezone is None or slots is None:
         saved_zone, saved_slots = _saved_form(services)

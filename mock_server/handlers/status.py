@@ -9,3 +9,7 @@ from ..views import cron_status_view
 async def get_cron_status(**_) -> tuple[dict, int]:
     services = current()
     return cron_status_view(services.store.schedule.read(), services.clock.now()), 200
+
+
+# The same public status under the client's /api/v1 base URL (BRIEF §5).
+get_cron_status_under_api_prefix = get_cron_status
