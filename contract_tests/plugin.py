@@ -23,9 +23,6 @@ from .summary import SUMMARY, Summary, junit_of, needs, skip_for
 from .target import ServedMock, Target, in_process
 
 SECRETS = pytest.StashKey[Secrets]()
-# pytest_runtest_logreport is handed no config: the secrets of the running session (one per
-# pytest.main call; a stack so that a nested run, as the CLI's tests do, finds its own).
-_SECRETS: list[Secrets] = []
 MARKERS = {
     "mock": "needs the mock's simulated clock, control API or faults",
     "live_read": "safe against any backend: GETs and requests that cannot change state",
@@ -125,7 +122,7 @@ def pytest_configure(config: pytest.Config) -> None:
     secrets = Secrets()
     secrets.remember(config.getoption("token"), config.getoption("totp_secret"), config.getoption("non_admin_token"))
     config.stash[SECRETS] = secrets
-    _SECRETS.append(secrets)
+    config.pluginmanager.register(Redactor(secrets), "contract-redactor")
     summary = Summary(config, strict=config.getoption("contract_strict"))
     config.stash[SUMMARY] = summary
     config.pluginmanager.register(summary, "contract-summary")
@@ -273,30 +270,32 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     return report
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_runtest_logreport(report: pytest.TestReport) -> None:
-    """Mask every credential before any reporter (terminal, JUnit, subtests) sees the report."""
-    _scrub(report)
+class Redactor:
+    """Registered for one run (it holds that run's secrets): masks every credential in a report
+    before any reporter (terminal, JUnit, subtests) sees it, and again after plugins that rewrite
+    a failure's text in ``pytest_exception_interact`` (Schemathesis does)."""
 
+    def __init__(self, secrets: Secrets) -> None:
+        self.secrets = secrets
 
-@pytest.hookimpl(trylast=True)
-def pytest_exception_interact(node, call, report) -> None:
-    """Again after plugins that rewrite a failure's text here (Schemathesis does)."""
-    _scrub(report)
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.scrub(report)
 
+    @pytest.hookimpl(trylast=True)
+    def pytest_exception_interact(self, node, call, report) -> None:
+        self.scrub(report)
 
-def _scrub(report: pytest.TestReport) -> None:
-    secrets = _SECRETS[-1] if _SECRETS else None
-    if secrets is None:
-        return
-    if isinstance(report.longrepr, tuple):
-        path, line, reason = report.longrepr
-        report.longrepr = (path, line, secrets.scrub(reason))
-    elif report.longrepr is not None:
-        report.longrepr = secrets.scrub(str(report.longrepr))
-    if getattr(report, "contract_reason", None):
-        report.contract_reason = secrets.scrub(report.contract_reason)  # type: ignore[attr-defined]
-    report.sections = [(title, secrets.scrub(content)) for title, content in report.sections]
+    def scrub(self, report: pytest.TestReport) -> None:
+        secrets = self.secrets
+        if isinstance(report.longrepr, tuple):
+            path, line, reason = report.longrepr
+            report.longrepr = (path, line, secrets.scrub(reason))
+        elif report.longrepr is not None:
+            report.longrepr = secrets.scrub(str(report.longrepr))
+        if getattr(report, "contract_reason", None):
+            report.contract_reason = secrets.scrub(report.contract_reason)  # type: ignore[attr-defined]
+        report.sections = [(title, secrets.scrub(content)) for title, content in report.sections]
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -314,12 +313,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         reporter = config.pluginmanager.get_plugin("terminalreporter")
         if reporter:
             reporter.write_line(banner, red=True, bold=True)
-
-
-def pytest_unconfigure(config: pytest.Config) -> None:
-    secrets = config.stash.get(SECRETS, None)
-    if secrets is not None and secrets in _SECRETS:
-        _SECRETS.remove(secrets)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:

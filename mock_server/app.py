@@ -22,7 +22,7 @@ from .fixtures import load
 from .handlers import handlers_of
 from .middleware import AccessLogMiddleware, BodyMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
-from .routes import Routes
+from .routes import METHODS, Routes
 from .runner import Runner
 from .services import Services, operation_rules
 from .settings import Settings
@@ -32,7 +32,7 @@ from .validation import VALIDATORS
 log = logging.getLogger("mock_server")
 
 CONTROL_BASE = "/__mock"
-CORS_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+CORS_METHODS = [*(method.upper() for method in METHODS), "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type", "X-2FA-Code"]
 
 
