@@ -192,6 +192,21 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def wait_until_answers(url: str, seconds: float = 30, is_up=None) -> bool:
+    """Poll ``url`` until it answers any HTTP status (True), or give up after ``seconds`` (False);
+    ``is_up`` (a callable) may end the wait early with False, e.g. when the server process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if is_up is not None and not is_up():
+            return False
+        try:
+            httpx.get(url, timeout=1)
+            return True
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    return False
+
+
 class ServedMock:
     """A mock started as a user starts it (its own command, a child process), on a free port."""
 
@@ -202,16 +217,11 @@ class ServedMock:
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
-                raise RuntimeError(f"the mock server exited at start:\n{output}")
-            try:
-                httpx.get(f"{self.url}/cron-status", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        if wait_until_answers(f"{self.url}/cron-status", 60, is_up=lambda: self.process.poll() is None):
+            return
+        if self.process.poll() is not None:
+            output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+            raise RuntimeError(f"the mock server exited at start:\n{output}")
         self.stop()
         raise RuntimeError("the mock server did not answer within 60 s")
 

@@ -5,14 +5,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
 
-import httpx
 import pytest
 from starlette.testclient import TestClient
 
+from contract_tests.target import wait_until_answers
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso
@@ -66,12 +65,8 @@ def serve(tmp_path: Path):
             command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), *arguments]
             processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT))
         url = f"http://127.0.0.1:{port}"
-        for _ in range(300):
-            try:
-                httpx.get(f"{url}/cron-status", timeout=1)
-                return url, log
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        if wait_until_answers(f"{url}/cron-status"):
+            return url, log
         raise RuntimeError(f"the mock did not start: {log.read_text()}")
 
     yield start

@@ -19,6 +19,8 @@ import httpx
 import pyotp
 import pytest
 
+from contract_tests.target import wait_until_answers
+
 from .conftest import free_port
 from .independent_backend import FAULTS
 
@@ -47,13 +49,8 @@ class Independent:
         self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         found = dict(self.process.stdout.readline().strip().split("=", 1) for _ in range(3))
         self.token, self.support, self.secret = found["token"], found["support"], found["secret"]
-        for _ in range(100):
-            try:
-                httpx.get(f"{self.url}/config", timeout=1)
-                return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("the independent backend did not start")
+        if not wait_until_answers(f"{self.url}/config"):
+            raise RuntimeError("the independent backend did not start")
 
     def credentials(self) -> list[str]:
         return ["--token", self.token, "--totp-secret", self.secret, "--non-admin-token", self.support]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from importlib.metadata import version
 
 import httpx
+
+from contract_tests.target import wait_until_answers
 
 
 def main() -> int:
@@ -19,12 +20,9 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet"])
     try:
-        for _ in range(300):
-            try:
-                httpx.get(f"{url}/cron-status", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+        if not wait_until_answers(f"{url}/cron-status"):
+            print("compat check: the mock did not start", file=sys.stderr)
+            return 2
         token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
         print(f"pytest-base-url {version('pytest-base-url')} installed beside the suite", flush=True)
         checks = [
