@@ -60,9 +60,9 @@ def schedule_update_rules(body: dict, services: Services) -> list[str]:
     """``x-rules: schedule-update``: the timezone is a listed zone; the slots' own rules."""
     problems = []
     timezone = body.get("timezone")
-    if isinstance(timezone, str) and timezone.strip() and services.catalogue.resolve(timezone) is None:
+    if isinstance(timezone, str) and services.catalogue.resolve(timezone) is None:
         problems.append(
-            f"timezone: '{timezone}' is not a supported timezone; send an IANA name from "
+            f"timezone: {timezone!r} is not a supported timezone; send an IANA name from "
             "GET /api/v1/admin/cron-settings/timezones (e.g. Africa/Lagos) or its label"
         )
     return problems + validate_slots(body.get("numberOfSlots"), body.get("schedules"))

@@ -75,3 +75,18 @@ def test_a_date_is_distributed_once_whatever_the_zone_changes():
     assert again.json()["error"]["code"] == "CONFLICT" and "2026-03-08" in again.json()["message"]
     moved = client.post("/__mock/clock/advance", json={"until": "2026-03-09T12:00:00.000Z"})
     assert moved.status_code == 200, moved.text
+
+
+def test_a_blank_timezone_is_refused_not_stored():
+    """Found by Schemathesis: a timezone of white space only passed the rules, was stored as None,
+    and every later read of the schedule answered 500."""
+    client = TestClient(make_app())
+    headers = admin_headers(client, code=True)
+    body = {
+        "timezone": "\u000b",
+        "numberOfSlots": 1,
+        "schedules": [{"slotNumber": 1, "hour": 6, "minute": 0, "second": 0}],
+    }
+    answer = client.put(SCHEDULE, headers=headers, json=body)
+    assert answer.status_code == 400 and any(line.startswith("timezone") for line in answer.json()["errors"])
+    assert client.get(SCHEDULE, headers=headers).status_code == 200
