@@ -23,7 +23,7 @@ from .domain.schedule import (
     to_local_iso,
     upcoming_executions,
 )
-from .domain.timezones import label, zone
+from .domain.timezones import Catalogue, label, zone
 
 
 def next_execution_list(schedule: EffectiveSchedule, now: datetime) -> list[dict]:
@@ -191,3 +191,27 @@ def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:
         "premiumPool": pool("premium"),
         "note": "Counted from investors with active stakes; each slot's pool amount is shared equally among them.",
     }
+
+
+def timezone_view(catalogue: Catalogue, name: str, at: datetime) -> dict:
+    """One entry of the timezone list, as the wire carries it (both field-name generations)."""
+    text = label(name, at)
+    return {
+        "value": name,
+        "label": text,
+        "offset": format_offset(zone(name), at),
+        "region": catalogue.region_of(name),
+        "name": name,
+        "displayName": text,
+    }
+
+
+def timezones_view(catalogue: Catalogue, at: datetime) -> dict:
+    """The ``data`` of ``GET .../timezones``: flat list, grouped list and total."""
+    flat = [timezone_view(catalogue, name, at) for name in catalogue.names]
+    by_name = {entry["value"]: entry for entry in flat}
+    grouped = [
+        {"region": region, "timezones": [by_name[name] for name in names]}
+        for region, names in catalogue.regions.items()
+    ]
+    return {"timezones": flat, "grouped": grouped, "total": len(flat)}

@@ -21,6 +21,7 @@ from mock_server.domain.schedule import (
     validate_slots,
 )
 from mock_server.domain.timezones import Catalogue
+from mock_server.views import timezones_view
 
 NY = ZoneInfo("America/New_York")
 LAGOS = ZoneInfo("Africa/Lagos")
@@ -102,7 +103,7 @@ def test_catalogue_resolves_names_and_labels():
     assert catalogue.resolve(" UTC (UTC+00:00) ") == "UTC"
     for bad in ("", "Mars/Base", "Africa/Lagos (UTC+1)", "Europe/Paris"):
         assert catalogue.resolve(bad) is None
-    listing = catalogue.listing(parse_iso("2026-02-12T00:00:00Z"))
+    listing = timezones_view(catalogue, parse_iso("2026-02-12T00:00:00Z"))
     assert listing["total"] == 2 and listing["grouped"][0]["timezones"][0]["label"] == "Africa/Lagos (UTC+01:00)"
 
 

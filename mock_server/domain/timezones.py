@@ -50,27 +50,6 @@ class Catalogue:
                 return region
         return None
 
-    def describe(self, name: str, at: datetime) -> dict:
-        """One entry of the list, as the wire carries it (both field-name generations)."""
-        text = label(name, at)
-        return {
-            "value": name,
-            "label": text,
-            "offset": format_offset(zone(name), at),
-            "region": self.region_of(name),
-            "name": name,
-            "displayName": text,
-        }
-
-    def listing(self, at: datetime) -> dict:
-        """The ``data`` of ``GET .../timezones``: flat list, grouped list and total."""
-        flat = [self.describe(name, at) for name in self.names]
-        by_name = {entry["value"]: entry for entry in flat}
-        grouped = [
-            {"region": region, "timezones": [by_name[name] for name in names]} for region, names in self.regions.items()
-        ]
-        return {"timezones": flat, "grouped": grouped, "total": len(flat)}
-
     def resolve(self, given: str) -> str | None:
         """The IANA name for a value sent as the IANA name or as its label; None if unknown."""
         text = given.strip()

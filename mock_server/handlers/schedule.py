@@ -9,7 +9,7 @@ from bson import ObjectId
 from ..domain.schedule import preview_slots, to_iso
 from ..errors import ApiError
 from ..services import Services, current
-from ..views import preview_view, settings_view
+from ..views import preview_view, settings_view, timezones_view
 
 NO_SCHEDULE = "No distribution schedule configured"
 
@@ -23,7 +23,7 @@ def _stored_settings(services: Services) -> dict:
 
 async def list_timezones(**_) -> tuple[dict, int]:
     services = current()
-    return {"success": True, "data": services.catalogue.listing(services.clock.now())}, 200
+    return {"success": True, "data": timezones_view(services.catalogue, services.clock.now())}, 200
 
 
 async def get_distribution_schedule(**_) -> tuple[dict, int]:
