@@ -20,7 +20,7 @@ from . import hooks
 from .contract import ContractViolation, document
 from .redaction import Secrets
 from .summary import SUMMARY, Summary, junit_of, needs, skip_for
-from .target import ServedMock, Target, in_process
+from .target import START, ServedMock, Target, free_port, in_process
 
 SECRETS = pytest.StashKey[Secrets]()
 MARKERS = {
@@ -178,20 +178,18 @@ def target(request: pytest.FixtureRequest):
         client = httpx.Client(base_url=base_url(config).rstrip("/"), timeout=30)
     elif config.getoption("mock_url"):
         client = httpx.Client(base_url=config.getoption("mock_url").rstrip("/"), timeout=30)
+    elif mode == "served":
+        port = free_port()
+        command = config.hook.pytest_contract_mock_command(port=port, start=START)
+        if command is None:
+            pytest.exit("contract suite: no mock is installed to serve; pass --base-url URL", returncode=2)
+        served = ServedMock(port, command)
+        client = httpx.Client(base_url=served.url, timeout=30)
     else:
-        hook = config.hook.pytest_contract_mock_command if mode == "served" else config.hook.pytest_contract_mock_app
-        if mode == "served":
-            if config.hook.pytest_contract_mock_command(port=0, start="") is None:
-                pytest.exit("contract suite: no mock is installed to serve; pass --base-url", returncode=2)
-            served = ServedMock(lambda port, start: hook(port=port, start=start))
-            client = httpx.Client(base_url=served.url, timeout=30)
-        else:
-            from .target import START
-
-            app = hook(start=START)
-            if app is None:
-                pytest.exit("contract suite: no in-process mock is installed; pass --base-url URL", returncode=2)
-            client = in_process(app)
+        app = config.hook.pytest_contract_mock_app(start=START)
+        if app is None:
+            pytest.exit("contract suite: no in-process mock is installed; pass --base-url URL", returncode=2)
+        client = in_process(app)
     built = Target(
         client,
         mode,
@@ -201,8 +199,8 @@ def target(request: pytest.FixtureRequest):
         allow_writes=config.getoption("allow_writes") or mode != "live",
         allow_distribution=config.getoption("allow_distribution") or mode != "live",
         secrets=config.stash[SECRETS],
+        overdue_grace_minutes=config.getoption("overdue_grace"),
     )
-    built.overdue_grace_minutes = config.getoption("overdue_grace")
     yield built
     built.close()
     if served:
@@ -347,7 +345,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     if summary is None or not summary.cases:
         return
     terminalreporter.section("contract cases")
-    terminalreporter.write_line(f"target: {run_properties(config)['target']}  mode: {run_properties(config)['mode']}")
+    run = run_properties(config)
+    terminalreporter.write_line(f"target: {run['target']}  mode: {run['mode']}")
     for line, outcome in summary.table():
         terminalreporter.write_line(
             line[:220], red=outcome == "failed", green=outcome == "passed", yellow=outcome == "skipped"

@@ -32,6 +32,8 @@ class Secrets:
                 self._values.add(value)
 
     def scrub(self, text: str) -> str:
+        if not text:
+            return text
         for value in sorted(self._values, key=len, reverse=True):
             text = text.replace(value, MASK)
         long = [value for value in self._values if len(value) >= 16]

@@ -34,7 +34,9 @@ class Target:
         allow_writes: bool = False,
         allow_distribution: bool = False,
         secrets: Secrets | None = None,
+        overdue_grace_minutes: float = 5,
     ) -> None:
+        self.overdue_grace_minutes = overdue_grace_minutes
         self.secrets = secrets or Secrets()
         self.secrets.remember(token, totp_secret, non_admin_token)
         self.client = client
@@ -186,7 +188,7 @@ def in_process(app) -> httpx.Client:
     return TestClient(app, raise_server_exceptions=False)
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -210,10 +212,9 @@ def wait_until_answers(url: str, seconds: float = 30, is_up=None) -> bool:
 class ServedMock:
     """A mock started as a user starts it (its own command, a child process), on a free port."""
 
-    def __init__(self, command_for) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        command = command_for(self.port, START)
+    def __init__(self, port: int, command: list[str]) -> None:
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
         self.process = subprocess.Popen(
             command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=os.environ.copy()
         )

@@ -127,9 +127,10 @@ class Runner:
                 self.store.days.archive_ended(to_iso(end))
                 self._idle_until = None
                 if self._moving == 0 and self.store.changes.embedded:
+                    mark = self.store.changes.mark()  # before the read: a write after it voids the idle
                     upcoming, _ = self._plan(self.clock.now())
                     never = datetime.max.replace(tzinfo=end.tzinfo)
-                    self._idle_until = (self.store.changes.mark(), upcoming[0].at if upcoming else never)
+                    self._idle_until = (mark, upcoming[0].at if upcoming else never)
         return ran
 
     def _race(self, events: list[Event], enabled: bool, racers: int) -> list[dict]:

@@ -226,12 +226,12 @@ class Days(_Concept):
 
     def archive_ended(self, now: str) -> int:
         """Move days that have ended (local midnight passed) with nothing pending into history."""
-        self._changed()
         moved = 0
         for day in self.db.distributions.find({"dayEnd": {"$lte": now}}):
             slots = self.slots_of(day["date"])
             if any(slot["status"] in ("PENDING", "EXECUTING") for slot in slots):
                 continue  # a slot still waits or is running (perhaps in another clock move)
+            self._changed()
             if slots:
                 self.db.slot_history.insert_many(slots)
             self.db.distribution_history.insert_one(day)
@@ -291,12 +291,14 @@ class Faults(_Concept):
 
     def take(self, slot_number: int) -> str | None:
         """Use up one armed fault of this slot; its error message, or None when none is armed."""
-        self._changed()
         with self.atomic:
             fault = self.db.faults.find_one_and_update(
                 {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
             )
-        return fault["error"] if fault else None
+        if fault is None:
+            return None  # nothing was written
+        self._changed()
+        return fault["error"]
 
 
 class Store:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -11,7 +10,7 @@ from pathlib import Path
 import pytest
 from starlette.testclient import TestClient
 
-from contract_tests.target import wait_until_answers
+from contract_tests.target import free_port, wait_until_answers
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso
@@ -45,12 +44,6 @@ def admin_headers(client: TestClient, identifier: str = "admin@novunt.test", cod
 
 def at(text: str) -> datetime:
     return parse_iso(text)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

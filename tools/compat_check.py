@@ -3,20 +3,17 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 from importlib.metadata import version
 
 import httpx
 
-from contract_tests.target import wait_until_answers
+from contract_tests.target import free_port, wait_until_answers
 
 
 def main() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet"])
     try:

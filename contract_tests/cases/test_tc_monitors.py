@@ -79,7 +79,7 @@ def test_tc22_monitor_no_completed_slot_paid_nobody(observed):
 
 @pytest.mark.live_read
 def test_tc24_monitor_no_overdue_pending_slot(observed, api):
-    grace = timedelta(minutes=getattr(api, "overdue_grace_minutes", 5))
+    grace = timedelta(minutes=api.overdue_grace_minutes)
     rule = (
         f"BRIEF §6: a due slot runs when the clock reaches it (the deployed backend left past-due slots PENDING "
         f"until a restart); grace {grace}"
