@@ -36,4 +36,13 @@ CASES = {
     "TX05": "Modify today",
     "TX06": "Cancel today",
     "TX07": "A whole admin session",
+    # BRIEF section 10: today's admin app
+    "TX08": "Platform day",
+    "TX09": "Distribution history",
+    "TX10": "Day details",
+    "TX11": "History export",
+    "TX12": "Force reset",
+    "TX13": "Queue without pools",
+    "TX14": "Sign-in asks for the code",
+    "TX15": "Daily payout summary",
 }

@@ -117,12 +117,16 @@ class ContractViolation(AssertionError):
         return f"expected {first} ({self.rule})"
 
 
-def fail(exchange: Exchange | None, expected: str, rule: str) -> None:
+def fail(exchange, expected: str, rule: str) -> None:
+    """Raise the bug report. ``exchange`` is an Exchange, None, or a target: then its latest exchange
+    at the moment of failing (after the condition's own requests), not when the call was written."""
+    if exchange is not None and not isinstance(exchange, Exchange):
+        exchange = exchange.last
     raise ContractViolation(exchange, expected, rule)
 
 
-def check(exchange: Exchange | None, condition: object, expected: str, rule: str) -> None:
-    """Fail with a bug report unless ``condition`` holds."""
+def check(exchange, condition: object, expected: str, rule: str) -> None:
+    """Fail with a bug report unless ``condition`` holds (``exchange`` as for ``fail``)."""
     if not condition:
         fail(exchange, expected, rule)
 

@@ -21,6 +21,19 @@ PREVIEW = f"{SCHEDULE}/preview"
 QUALIFIERS = "/api/v1/admin/pool/qualifiers"
 MODIFY = "/api/v1/admin/daily-declaration-returns/today/modify"
 CANCEL = "/api/v1/admin/daily-declaration-returns/today/cancel"
+# BRIEF section 10: today's admin app
+DECLARATIONS = "/api/v1/admin/daily-declaration-returns"
+FORCE_RESET = f"{DECLARATIONS}/today/force-reset"
+HISTORY = f"{DECLARATIONS}/history"
+EXPORT = f"{HISTORY}/export"
+PLATFORM_DAY = "/settings/public/platform_day_start_utc"
+PERMISSIONS = "/api/v1/rbac/permissions"
+MY_PERMISSIONS = "/api/v1/rbac/my-permissions"
+
+
+def details_path(day: str) -> str:
+    return f"{DECLARATIONS}/{day}/details"
+
 
 ADMIN_ROUTES = [
     ("GET", TIMEZONES),
@@ -34,9 +47,14 @@ ADMIN_ROUTES = [
     ("GET", QUALIFIERS),
     ("PATCH", MODIFY),
     ("DELETE", CANCEL),
+    # BRIEF section 10
+    ("GET", HISTORY),
+    ("GET", EXPORT),
+    ("GET", details_path("2026-02-12")),
+    ("POST", FORCE_RESET),
 ]
 # Not provably harmless against a live backend that ignores auth: sent to the mock only.
-MOCK_ONLY_ROUTES = {("DELETE", CANCEL)}
+MOCK_ONLY_ROUTES = {("DELETE", CANCEL), ("POST", FORCE_RESET)}
 TWO_FA_ROUTES = [("PUT", SCHEDULE), ("PATCH", TOGGLE), ("POST", QUEUE)]
 
 THREE_SLOTS = {

@@ -104,6 +104,15 @@ def ros_paid(stake_amounts: list[Decimal], ros_percentage: Decimal | str | float
     return sum((half_up(amount * ros / 100) for amount in stake_amounts), Decimal(0))
 
 
+def formula_pools(stake_amounts: list[Decimal], slot_ros: list) -> tuple[Decimal, Decimal]:
+    """The pools of a queue that sent none (the contract's ``QueueRequest``): a budget of 10% of what
+    the slots will pay the stakes, half-up to the cent; premium half of it, half-up; performance the rest."""
+    scheduled = sum((ros_paid(stake_amounts, ros) for ros in slot_ros), Decimal(0))
+    budget = half_up(scheduled / 10)
+    premium = half_up(budget / 2)
+    return premium, budget - premium
+
+
 def money(value) -> Decimal:
     """A wire amount (a JSON number) as the exact decimal it prints as."""
     return Decimal(str(value))

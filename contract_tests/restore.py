@@ -49,7 +49,7 @@ class ScheduleSnapshot:
             or final["isEnabled"] != self.found["isEnabled"]
         ):
             fail(
-                api.last,
+                api,
                 f"the schedule as found: {settings_body(self.found)} enabled={self.found['isEnabled']}",
                 rule,
             )

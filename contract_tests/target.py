@@ -174,8 +174,8 @@ class Control:
 
         return [Decimal(s["amount"]) for s in self._call("GET", "/stakes")["stakes"] if s["isActive"]]
 
-    def fault(self, slot_number: int, *, times: int = 1, error: str | None = None) -> None:
-        body: dict = {"slotNumber": slot_number, "times": times}
+    def fault(self, slot_number: int, *, times: int = 1, error: str | None = None, effect: str = "fail") -> None:
+        body: dict = {"slotNumber": slot_number, "times": times, "effect": effect}
         if error:
             body["error"] = error
         self._call("POST", "/faults", body)

@@ -50,7 +50,7 @@ def with_security_handler(contract: dict) -> dict:
 def build_services(
     settings: Settings, contract: dict, routes: Routes, clock: Clock | None = None, db: Database | None = None
 ) -> Services:
-    fixtures = load(settings.fixtures_dir)
+    fixtures = load(settings.fixtures_dir, settings.profile)
     clock = clock or Clock(settings.start_time, frozen=settings.frozen)
     store = Store(db if db is not None else connect(settings.mongo_uri, settings.database))
     store.reset(fixtures)

@@ -11,6 +11,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .domain.schedule import parse_iso
+from .fixtures import PROFILES
 from .settings import Settings
 
 DEFAULTS = Settings()  # every option's default, from the one place that states it
@@ -93,6 +94,13 @@ def build_parser() -> Parser:
         help="use this MongoDB instead of the embedded mongomock (env MOCK_MONGO_URI)",
     )
     serve.add_argument("--fixtures", type=Path, default=DEFAULTS.fixtures_dir, help="folder of fixture YAML files")
+    serve.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default=DEFAULTS.profile,
+        help=f"which admin app the fixtures suit: current (today's app; default schedule in UTC) or seed "
+        f"(the seed-day app; 15:59:59 Africa/Lagos) (env MOCK_PROFILE; default {DEFAULTS.profile})",
+    )
     serve.add_argument("--start-time", type=_instant, help="simulated start instant (default: now)")
     serve.add_argument("--frozen", action="store_true", help="freeze the clock; it moves only via /__mock/clock")
     serve.add_argument("--strict-2fa", action="store_true", help="refuse a 2FA code already used (replay protection)")
@@ -145,6 +153,7 @@ def serve(args: argparse.Namespace) -> int:
         origins=tuple(args.origins or DEFAULTS.origins),
         mongo_uri=args.mongo_uri,
         fixtures_dir=args.fixtures,
+        profile=args.profile,
         start_time=args.start_time,
         frozen=args.frozen,
         strict_2fa=args.strict_2fa,
@@ -156,7 +165,7 @@ def serve(args: argparse.Namespace) -> int:
     clock = app.services.clock
     print(
         f"Mock server on http://{args.host}:{args.port}  (clock {clock.now().isoformat()}, "
-        f"{'frozen' if clock.frozen else 'real time'}; Swagger UI at /ui and /__mock/ui)",
+        f"{'frozen' if clock.frozen else 'real time'}; profile {settings.profile}; Swagger UI at /ui and /__mock/ui)",
         flush=True,
     )
     uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")

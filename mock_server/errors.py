@@ -84,11 +84,17 @@ def _problem_message(exc: ProblemException, request: ConnexionRequest | None = N
 def _name_the_parameter(message: str, request: ConnexionRequest | None) -> str:
     """Connexion's parameter errors are jsonschema's ("'x' is not one of [...]") without the
     parameter's name: find the query parameter that carried the value and name it (BRIEF §0)."""
-    if request is None or not message.startswith("'"):
+    if request is None:
         return message
-    value = message[1:].split("' ", 1)[0]
-    for name, given in request.query_params.multi_items():
-        if given == value:
+    if message.startswith("'"):
+        value = message[1:].split("' ", 1)[0]
+    elif " is " in message:  # numbers come unquoted: "0 is less than the minimum of 1"
+        value = message.split(" is ", 1)[0]
+    else:
+        return message
+    given = [*request.query_params.multi_items(), *request.path_params.items()]
+    for name, text in given:
+        if text == value:
             return f"{name}: {message}"
     return message
 

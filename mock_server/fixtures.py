@@ -25,9 +25,16 @@ def _read(path: Path):
         return yaml.safe_load(handle)
 
 
-def load(folder: Path) -> Fixtures:
+PROFILES = ("current", "seed")  # which generation of the admin app the fixtures suit (README)
+
+
+def load(folder: Path, profile: str = "current") -> Fixtures:
+    """The fixtures of ``folder``; the schedule is ``schedule.<profile>.yaml`` when the folder has
+    one, else ``schedule.yaml`` (the seed's)."""
     stakes = _read(folder / "stakes.yaml")
-    schedule_path = folder / "schedule.yaml"
+    schedule_path = folder / f"schedule.{profile}.yaml"
+    if not schedule_path.exists():
+        schedule_path = folder / "schedule.yaml"
     config_path = folder / "config.yaml"
     permissions_path = folder / "permissions.yaml"
     return Fixtures(

@@ -80,6 +80,7 @@ class BodyMiddleware:
                 break
         raw = b"".join(chunks)
         if raw.strip() and is_json(_content_type(scope)):
+            state["body_sent"] = True
             try:
                 state["body"] = parse_json(raw)
             except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError

@@ -7,11 +7,17 @@ state (catch-up), and by the real-time ticker. Rules (BRIEF section 6):
   PENDING and its day has not ended; a slot already past due runs at once;
 - a slot still PENDING when its day ends becomes FAILED "Not executed: ..." (never paid a day late);
 - slots due at the same instant run in slot order; each runs PENDING -> EXECUTING -> COMPLETED,
-  or FAILED with an error (an injected fault).
+  or FAILED with an error (an injected fault);
+- an injected ``stuck`` fault leaves a slot EXECUTING, as a worker that died would (before paying,
+  or after with ``stuck-after-payment``); only a force-reset releases it.
+
+``executionTimeMs`` is the time the slot's work really took, in whole milliseconds rounded up (at
+least 1: the admin app renders a 0 as a stray "0").
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -171,63 +177,68 @@ class Runner:
         if slot is None:
             return None
         started = time.perf_counter()
-        fault = self.store.faults.take(slot_number)
-        if fault is not None:
-            stats, status, error = stored_stats(SlotPayout(())), "FAILED", fault
+        fault = self.store.faults.take(slot_number) or {"effect": None, "error": None}
+        if fault["effect"] == "fail":
+            stats, status, error = stored_stats(SlotPayout(())), "FAILED", fault["error"]
+        elif fault["effect"] == "stuck":
+            return _outcome(date, slot_number, at, "EXECUTING", fault["error"], ["PENDING", "EXECUTING"])
         else:
-            payout = context.payout(slot)
-            if self.store.ledger.record(date, slot_number, payout.payments):
-                stats = stored_stats(payout)
-            else:  # another worker paid this (date, slot) already: report its ledger, pay nothing
-                stats = stored_stats(payout_of_ledger(self.store.ledger.entry(date, slot_number)))
+            stats = self._pay(date, slot_number, context.payout(slot))
+            if fault["effect"] == "stuck-after-payment":
+                return _outcome(date, slot_number, at, "EXECUTING", fault["error"], ["PENDING", "EXECUTING"])
             status, error = "COMPLETED", None
-        details = {
-            "executedAt": to_iso(at),
-            "executionTimeMs": int((time.perf_counter() - started) * 1000),
-            **stats,
-            "error": error,
-        }
+        details = {"executedAt": to_iso(at), "executionTimeMs": elapsed_ms(started), **stats, "error": error}
         self.store.days.finish_slot(date, slot_number, status, details)
-        return {
-            "date": date,
-            "slotNumber": slot_number,
-            "status": status,
-            "at": to_iso(at),
-            "error": error,
-            "transitions": ["PENDING", slot["status"], status],
-        }
+        return _outcome(date, slot_number, at, status, error, ["PENDING", slot["status"], status])
+
+    def _pay(self, date: str, slot_number: int, payout: SlotPayout) -> dict:
+        """Record the slot's payments once; the stats of what the ledger holds for it."""
+        if self.store.ledger.record(date, slot_number, payout.payments):
+            return stored_stats(payout)
+        # another worker (or this slot before a force-reset) paid this (date, slot): pay nothing more
+        return stored_stats(payout_of_ledger(self.store.ledger.entry(date, slot_number)))
 
     def _expire(self, date: str, slot_number: int, at: datetime, reason: str) -> dict | None:
+        started = time.perf_counter()
         if self.store.days.claim_slot(date, slot_number, "FAILED") is None:
             return None
         error = f"Not executed: {reason}"
-        details = {"executedAt": to_iso(at), "executionTimeMs": 0, **stored_stats(SlotPayout(())), "error": error}
-        self.store.days.finish_slot(date, slot_number, "FAILED", details)
-        return {
-            "date": date,
-            "slotNumber": slot_number,
-            "status": "FAILED",
-            "at": to_iso(at),
+        details = {
+            "executedAt": to_iso(at),
+            "executionTimeMs": elapsed_ms(started),
+            **stored_stats(SlotPayout(())),
             "error": error,
-            "transitions": ["PENDING", "FAILED"],
         }
+        self.store.days.finish_slot(date, slot_number, "FAILED", details)
+        return _outcome(date, slot_number, at, "FAILED", error, ["PENDING", "FAILED"])
 
     def _payout_context(self) -> PayoutContext:
-        investors = self.store.stakes.investors()
-        pools = self.store.stakes.pools()
+        qualifiers = self.store.stakes.qualifiers()
+        return PayoutContext(tuple(self.store.stakes.active()), qualifiers["premium"], qualifiers["performance"])
 
-        def qualifiers(pool: str) -> list[str]:
-            ranks = set(pools[pool]["ranks"])
-            return [doc["_id"] for doc in investors if doc.get("rank") in ranks]
 
-        return PayoutContext(self.store.stakes.active(), qualifiers("premium"), qualifiers("performance"))
+def elapsed_ms(started: float) -> int:
+    """Milliseconds since ``started`` (``perf_counter``), rounded up: at least 1."""
+    return max(1, math.ceil((time.perf_counter() - started) * 1000))
+
+
+def _outcome(date: str, slot_number: int, at: datetime, status: str, error, transitions: list[str]) -> dict:
+    """One entry of what a clock move ran (the control API's ``ran``)."""
+    return {
+        "date": date,
+        "slotNumber": slot_number,
+        "status": status,
+        "at": to_iso(at),
+        "error": error,
+        "transitions": transitions,
+    }
 
 
 @dataclass(frozen=True)
 class PayoutContext:
     """Who a slot pays: the active stakes and each pool's qualifiers (read once per clock move)."""
 
-    stakes: list[Stake]
+    stakes: tuple[Stake, ...]
     premium_users: list[str]
     performance_users: list[str]
 

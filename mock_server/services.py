@@ -58,6 +58,11 @@ def parsed_body(scope: dict):
     return scope["extensions"][SCOPE_KEY].get("body")
 
 
+def body_sent(scope: dict) -> bool:
+    """Whether the request carried a JSON body at all (``null`` included)."""
+    return scope["extensions"][SCOPE_KEY].get("body_sent", False)
+
+
 def operation_rules(document: dict) -> dict[str, OperationRules]:
     return {
         operation["operationId"]: OperationRules(

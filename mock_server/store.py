@@ -13,7 +13,8 @@ dictionary lookup, where it checks a secondary unique index by scanning). So:
   one ledger entry ``payouts._id = date:NN`` holding each active stake once, so a (stake, date, slot)
   is paid at most once even if two workers race past the claim.
 
-One small class per concept (``users``, ``schedule``, ``stakes``, ``days``, ``ledger``, ``faults``),
+One small class per concept (``users``, ``schedule``, ``stakes``, ``days``, ``ledger``, ``faults``,
+``exports``),
 all on one database and one ``Changes`` counter; ``Store`` holds them and resets them together.
 
 Open days live in ``distributions`` / ``distribution_slots``; once a day has ended and nothing of it
@@ -49,7 +50,9 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "slot_history": [([("date", ASCENDING)], False)],
     "payouts": [([("date", ASCENDING)], False)],
     "faults": [([("slotNumber", ASCENDING)], False)],
+    "exports": [([("createdAt", ASCENDING)], False)],
 }
+EXPORTS_KEPT = 20  # download links stay valid for the last this many exports
 
 
 def slot_key(date: str, slot_number: int) -> str:
@@ -83,15 +86,17 @@ class Changes:
     def unchanged_since(self, mark: int) -> bool:
         return self.embedded and mark == self._count
 
-    def cached(self, key: str, read):
-        """``read()``, remembered until the next write when this process is the only writer."""
+    def cached(self, key: str, read, *, immutable: bool = False):
+        """``read()``, remembered until the next write when this process is the only writer.
+
+        Callers get a copy, unless the value is ``immutable`` (tuples of frozen values, Decimals)."""
         if not self.embedded:
             return read()
         count, value = self._cache.get(key, (-1, None))
         if count != self._count:
             value = read()
             self._cache[key] = (self._count, value)
-        return copy.deepcopy(value)
+        return value if immutable else copy.deepcopy(value)
 
 
 class _Concept:
@@ -144,11 +149,21 @@ class Schedule(_Concept):
 class Stakes(_Concept):
     """Investors, their stakes and the pools' rules (who qualifies for which pool)."""
 
-    def active(self) -> list[Stake]:
-        return [
-            Stake(doc["_id"], doc["userId"], exact(doc["amount"]))
-            for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
-        ]
+    def active(self) -> tuple[Stake, ...]:
+        return self.changes.cached(
+            "active-stakes",
+            lambda: tuple(
+                Stake(doc["_id"], doc["userId"], exact(doc["amount"]))
+                for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
+            ),
+            immutable=True,
+        )
+
+    def owners(self) -> dict[str, str]:
+        """Stake id -> the investor who holds it (active or not)."""
+        return self.changes.cached(
+            "stake-owners", lambda: {doc["_id"]: doc["userId"] for doc in self.db.stakes.find({}, {"userId": True})}
+        )
 
     def all(self) -> list[dict]:
         return list(self.db.stakes.find({}, {"_id": True, "amount": True, "isActive": True}).sort("_id", ASCENDING))
@@ -157,6 +172,18 @@ class Stakes(_Concept):
         """Investors with at least one active stake."""
         holders = set(self.db.stakes.distinct("userId", {"isActive": True}))
         return [doc for doc in self.db.investors.find().sort("_id", ASCENDING) if doc["_id"] in holders]
+
+    def qualifiers(self) -> dict[str, list[str]]:
+        """Per pool (``premium``, ``performance``): the investors with active stakes who share it."""
+
+        def read() -> dict[str, list[str]]:
+            investors = self.investors()
+            return {
+                name: [doc["_id"] for doc in investors if doc.get("rank") in set(rules["ranks"])]
+                for name, rules in self.pools().items()
+            }
+
+        return self.changes.cached("qualifiers", read)
 
     def pools(self) -> dict[str, dict]:
         """Each pool's rules: ``{"premium": {"ranks": [...], "description": ...}, ...}``."""
@@ -224,6 +251,37 @@ class Days(_Concept):
         self._changed()
         self.db.distributions.delete_one({"date": date})
 
+    def release_stuck(self, date: str) -> list[int]:
+        """Force-reset: ``date``'s EXECUTING and FAILED slots back to PENDING; the slot numbers released."""
+        released = []
+        for slot in self.slots_of(date):
+            if slot["status"] not in ("EXECUTING", "FAILED"):
+                continue
+            self._changed()
+            with self.atomic:
+                result = self.db.distribution_slots.update_one(
+                    {"_id": slot["_id"], "status": slot["status"]},
+                    {"$set": {"status": "PENDING", "executionDetails": None}},
+                )
+            if result.modified_count == 1:
+                released.append(slot["slotNumber"])
+        return released
+
+    def between(self, start: str | None, end: str | None) -> list[tuple[dict, list[dict]]]:
+        """Every day from ``start`` to ``end`` (inclusive, ISO dates; None: unbounded), open or
+        archived, with its slots in order, newest first."""
+        query: dict = {}
+        if start or end:
+            query["date"] = {**({"$gte": start} if start else {}), **({"$lte": end} if end else {})}
+        days = [*self.db.distributions.find(query), *self.db.distribution_history.find(query)]
+        slots: dict[str, list[dict]] = {}
+        for slot in [*self.db.distribution_slots.find(query), *self.db.slot_history.find(query)]:
+            slots.setdefault(slot["date"], []).append(slot)
+        return [
+            (day, sorted(slots.get(day["date"], []), key=lambda s: s["slotNumber"]))
+            for day in sorted(days, key=lambda d: d["date"], reverse=True)
+        ]
+
     def archive_ended(self, now: str) -> int:
         """Move days that have ended (local midnight passed) with nothing pending into history."""
         moved = 0
@@ -272,25 +330,40 @@ class Ledger(_Concept):
 
     def paid(self, date: str) -> dict[str, Decimal]:
         """What the ledger holds as paid on ``date``, per kind (``ros``, ``premium``, ``performance``)."""
-        totals = {kind: Decimal(0) for kind in KINDS}
-        for entry in self.db.payouts.find({"date": date}):
-            for kind in totals:
-                totals[kind] += sum((exact(amount) for amount in entry[kind].values()), Decimal(0))
-        return totals
+        return self.changes.cached(f"paid:{date}", lambda: _totals(self.db.payouts.find({"date": date})))
+
+    def days(self, dates: Iterable[str]) -> dict[str, tuple[dict[str, Decimal], frozenset[str]]]:
+        """Per date: what was paid per kind, and every beneficiary (stake ids for ``ros``, user ids
+        for the pools, each tagged with its kind: ``ros:<stake>``)."""
+        by_date: dict[str, list[dict]] = {date: [] for date in dates}
+        for entry in self.db.payouts.find({"date": {"$in": list(by_date)}}):
+            by_date[entry["date"]].append(entry)
+        return {
+            date: (_totals(entries), frozenset(f"{kind}:{who}" for e in entries for kind in KINDS for who in e[kind]))
+            for date, entries in by_date.items()
+        }
+
+
+def _totals(entries: Iterable[dict]) -> dict[str, Decimal]:
+    totals = {kind: Decimal(0) for kind in KINDS}
+    for entry in entries:
+        for kind in totals:
+            totals[kind] += sum((exact(amount) for amount in entry[kind].values()), Decimal(0))
+    return totals
 
 
 class Faults(_Concept):
     """Injected slot failures (``/__mock/faults``)."""
 
-    def add(self, slot_number: int, times: int, error: str) -> None:
+    def add(self, slot_number: int, times: int, error: str, effect: str = "fail") -> None:
         self._changed()
-        self.db.faults.insert_one({"slotNumber": slot_number, "times": times, "error": error})
+        self.db.faults.insert_one({"slotNumber": slot_number, "times": times, "error": error, "effect": effect})
 
     def armed(self) -> list[dict]:
         return list(self.db.faults.find({"times": {"$gt": 0}}, {"_id": False}))
 
-    def take(self, slot_number: int) -> str | None:
-        """Use up one armed fault of this slot; its error message, or None when none is armed."""
+    def take(self, slot_number: int) -> dict | None:
+        """Use up one armed fault of this slot (``{error, effect}``), or None when none is armed."""
         with self.atomic:
             fault = self.db.faults.find_one_and_update(
                 {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
@@ -298,7 +371,22 @@ class Faults(_Concept):
         if fault is None:
             return None  # nothing was written
         self._changed()
-        return fault["error"]
+        return {"error": fault["error"], "effect": fault.get("effect", "fail")}
+
+
+class Exports(_Concept):
+    """History exports (CSV files behind a download link); the last ``EXPORTS_KEPT`` are kept."""
+
+    def add(self, export_id: str, text: str, created_at: str) -> None:
+        self._changed()
+        self.db.exports.insert_one({"_id": export_id, "text": text, "createdAt": created_at})
+        stale = [doc["_id"] for doc in self.db.exports.find({}, {"_id": True}).sort("createdAt", -1)][EXPORTS_KEPT:]
+        if stale:
+            self.db.exports.delete_many({"_id": {"$in": stale}})
+
+    def text(self, export_id: str) -> str | None:
+        doc = self.db.exports.find_one({"_id": export_id})
+        return doc["text"] if doc else None
 
 
 class Store:
@@ -314,6 +402,7 @@ class Store:
         self.days = Days(db, self.changes, atomic)
         self.ledger = Ledger(db, self.changes, atomic)
         self.faults = Faults(db, self.changes, atomic)
+        self.exports = Exports(db, self.changes, atomic)
 
     @property
     def embedded(self) -> bool:

@@ -7,10 +7,12 @@ Used by the declaration handlers and by the control page.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from .domain.distribution import ros_payout
 from .domain.schedule import EffectiveSchedule, effective_schedule
 from .services import Services
-from .views import status_view
+from .views import Projection, status_view
 
 
 def schedule_in_force(services: Services) -> EffectiveSchedule:
@@ -22,8 +24,23 @@ def today(services: Services) -> date:
     return schedule_in_force(services).today(services.clock.now())
 
 
+def projection(services: Services, day: str) -> Projection:
+    """The day's ledger and what a slot would pay the stakes active now (for ``distributionTotals``)."""
+    store = services.store
+    stakes = store.stakes.active()
+    amounts = [stake.amount for stake in stakes]
+
+    def per_slot(ros: Decimal) -> Decimal:
+        return store.changes.cached(f"ros-payout:{ros}", lambda: ros_payout(amounts, ros), immutable=True)
+
+    sharing = frozenset(pool for pool, users in store.stakes.qualifiers().items() if users)
+    return Projection(store.ledger.paid(day), per_slot, len(stakes), sharing)
+
+
 def today_status(services: Services) -> dict:
     """The ``data`` of ``GET .../today/status`` (what is due has run: see ``middleware``)."""
     day = today(services).isoformat()
     stored = services.store.days.open(day)
-    return status_view(stored, services.store.days.slots_of(day) if stored else [], day)
+    if stored is None:
+        return status_view(None, [], day)
+    return status_view(stored, services.store.days.slots_of(day), day, projection(services, day))

@@ -20,7 +20,7 @@ from starlette.types import Receive, Scope
 from .domain.distribution import validate_modification, validate_queue
 from .domain.schedule import validate_slots
 from .errors import ApiError
-from .services import Services, parsed_body, services_of
+from .services import Services, body_sent, parsed_body, services_of
 
 
 def field_path(error: ValidationError) -> str:
@@ -81,6 +81,7 @@ RULES = {
     "modify": lambda body, _services: validate_modification(body),
 }
 EMPTY_BODY = "The request body must not be empty: send a JSON object"
+NULL_BODY = "The request body is JSON null: send a JSON object, or no body at all"
 
 
 class CollectingJSONBodyValidator(JSONRequestBodyValidator):
@@ -106,9 +107,9 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
             return receive, scope
         body = parsed_body(scope)
         if body is None:
-            if self.body_nullable or not self.body_required:  # an optional body may be absent
+            if self.body_nullable or (not self.body_required and not body_sent(scope)):  # optional: absent
                 return receive, scope
-            raise ApiError.validation([EMPTY_BODY])
+            raise ApiError.validation([NULL_BODY if body_sent(scope) else EMPTY_BODY])
         problems = explain(self.schema_validator.iter_errors(body))
         rules = RULES.get(self.body_schema.get("x-rules", ""))
         if rules is not None and isinstance(body, dict):

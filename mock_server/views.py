@@ -6,7 +6,8 @@ one rule: rounded half-up to the cent (``money``), then written as a JSON number
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
@@ -134,10 +135,18 @@ def empty_status(today: str) -> dict:
     }
 
 
-def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
-    """The ``data`` of ``GET .../today/status`` from a stored day and its stored slots."""
+def status_view(day: dict | None, slots: Sequence[dict], today: str, projection: Projection | None = None) -> dict:
+    """The ``data`` of ``GET .../today/status`` from a stored day and its stored slots (and, for the
+    ``distributionTotals``, the day's ledger and the stakes active now)."""
     if day is None:
         return empty_status(today)
+    view = _day_status(day, slots)
+    if projection is not None:
+        view["distributionTotals"] = distribution_totals(day, slots, projection)
+    return view
+
+
+def _day_status(day: dict, slots: Sequence[dict]) -> dict:
     ordered = sorted(slots, key=lambda s: s["slotNumber"])
     pending = [s for s in ordered if s["status"] == "PENDING"]
     scheduled_for = (
@@ -175,6 +184,73 @@ def status_view(day: dict | None, slots: Sequence[dict], today: str) -> dict:
             else None
         ),
     }
+
+
+@dataclass(frozen=True)
+class Projection:
+    """What the totals card needs beyond the day itself: the ledger and who is paid now."""
+
+    paid: dict[str, Decimal]  # the day's ledger, per kind (ros, premium, performance)
+    ros_payout: Callable[[Decimal], Decimal]  # what one slot of this ROS pays the active stakes now
+    active_stakes: int
+    pools_with_qualifiers: frozenset[str]  # "premium" / "performance" when someone shares that pool
+
+
+STAKE_ROS_NOTE = (
+    "Each active stake earns amount x slot ROS / 100 at every slot; the pool budget is the declared pool "
+    "amounts (or, when the queue sent none, 10% of the scheduled ROS payout, split 50/50)."
+)
+PROJECTION_DISCLAIMER = (
+    "Projected from the stakes active now; stakes that open or close before a slot runs change what it pays."
+)
+
+
+def distribution_totals(day: dict, slots: Sequence[dict], projection: Projection) -> dict:
+    """The ``distributionTotals`` of today's status (the current app's "Daily payout summary")."""
+    values = day["values"]
+    premium, performance = exact(values["premiumPoolAmount"]), exact(values["performancePoolAmount"])
+    paid = projection.paid
+    pending = [s for s in slots if s["status"] == "PENDING"]
+    remaining = sum((projection.ros_payout(exact(s["rosPercentage"])) for s in pending), Decimal(0))
+    pools_left = sum(
+        (exact(s[f"{pool}PoolAmount"]) for s in pending for pool in projection.pools_with_qualifiers), Decimal(0)
+    )
+    pools_paid = paid["premium"] + paid["performance"]
+    totals = {
+        "currency": "USDT",
+        "scheduled": {
+            "poolBudgetTotalUSDT": wire(premium + performance),
+            "premiumPoolScheduledUSDT": wire(premium),
+            "performancePoolScheduledUSDT": wire(performance),
+            "stakeRosNote": STAKE_ROS_NOTE,
+        },
+        "projected": {
+            "stakeRosFullDayUSDT": wire(paid["ros"] + remaining),
+            "stakeRosRemainingSlotsUSDT": wire(remaining),
+            "stakeRosCompletedSlotsUSDT": wire(paid["ros"]),
+            "activeStakesConsidered": projection.active_stakes,
+            "poolQualifiersEstimatedUSDT": wire(pools_paid + pools_left),
+            "grandTotalEstimatedUSDT": wire(paid["ros"] + remaining + pools_paid + pools_left),
+            "disclaimer": PROJECTION_DISCLAIMER,
+        },
+        "actual": {
+            "stakeRosTotalUSDT": wire(paid["ros"]),
+            "stakeRosProcessedStakesReported": sum(
+                (s.get("executionDetails") or {}).get("rosStats", {}).get("processedStakes", 0) for s in slots
+            ),
+            "poolPaidToQualifiersTotalUSDT": wire(pools_paid),
+            "premiumPoolPaidUSDT": wire(paid["premium"]),
+            "performancePoolPaidUSDT": wire(paid["performance"]),
+            "poolsDistributed": pools_paid > 0,
+        },
+    }
+    if day["multiSlotEnabled"]:
+        totals["multiSlot"] = {
+            "completedSlots": sum(1 for s in slots if s["status"] == "COMPLETED"),
+            "totalSlots": len(slots),
+            "pendingSlots": len(pending),
+        }
+    return totals
 
 
 def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:

@@ -225,7 +225,43 @@ class Backend:
             "multiSlotEnabled": True,
             "distributionSlots": slots,
             "lastExecution": {"status": last["status"], **last["executionDetails"]} if last else None,
+            "distributionTotals": self.totals(slots),
         }
+
+    @staticmethod
+    def totals(slots: list[dict]) -> dict:
+        """The payout summary (BRIEF §10) of the day's slots: the sums of their stats."""
+        done = [s["executionDetails"] for s in slots if s["executionDetails"]]
+        ros = sum(d["rosStats"]["totalDistributed"] for d in done)
+        premium = sum(d["premiumPoolStats"]["totalDistributed"] for d in done)
+        performance = sum(d["performancePoolStats"]["totalDistributed"] for d in done)
+        return {
+            "currency": "USDT",
+            "scheduled": {"poolBudgetTotalUSDT": 300, "premiumPoolScheduledUSDT": 200,
+                          "performancePoolScheduledUSDT": 100, "stakeRosNote": "per stake, per slot"},
+            "actual": {"stakeRosTotalUSDT": ros, "stakeRosProcessedStakesReported": sum(
+                d["rosStats"]["processedStakes"] for d in done), "poolPaidToQualifiersTotalUSDT": premium + performance,
+                "premiumPoolPaidUSDT": premium, "performancePoolPaidUSDT": performance,
+                "poolsDistributed": premium + performance > 0},
+        }  # fmt: skip
+
+    def records(self) -> list[dict]:
+        """The history (BRIEF §10): today's day, and the two days before it, both COMPLETED."""
+        today = self.status()
+        totals = today["distributionTotals"]["actual"]
+        executed = [s["executionDetails"]["executedAt"] for s in today["distributionSlots"] if s["executionDetails"]]
+        days = [(self.day, today["status"], totals["stakeRosTotalUSDT"], totals["poolPaidToQualifiersTotalUSDT"],
+                 max(executed, default=None))]  # fmt: skip
+        for back in (1, 2):
+            past = self.day - timedelta(days=back)
+            days.append((past, "COMPLETED", 2 * STAKES * STAKE_PAYOUT, 300.0, instant(when(past, 23, 0, 0, self.zone))))
+        return [
+            {"id": day.isoformat(), "date": day.isoformat(), "status": state, "rosPercentage": 2.0,
+             "totalPoolAmount": 300, "premiumPoolAmount": 200, "performancePoolAmount": 100,
+             "stakeRosDistributedUSDT": ros, "poolsPaidToQualifiersUSDT": pools, "usersCount": STAKES,
+             "executedAt": executed_at, "executionTimeMs": 14 if executed_at else None}
+            for day, state, ros, pools, executed_at in days
+        ]  # fmt: skip
 
     # -- validation --------------------------------------------------------------------------------
     def zone_of(self, value) -> str | None:
@@ -462,8 +498,8 @@ def build(backend: Backend) -> Starlette:
 
     async def permissions(request: Request):
         user = backend.caller(request) or {"role": "superAdmin"}
-        if user.get("role") != "superAdmin":
-            raise Problem(403, "FORBIDDEN", "Only a superAdmin reads the permission catalogue")
+        if user.get("role") not in ADMIN_ROLES:  # BRIEF §10: admins read it too
+            raise Problem(403, "FORBIDDEN", "Only admins read the permission catalogue")
         return ok([])
 
     async def config(request: Request):
@@ -473,6 +509,93 @@ def build(backend: Backend) -> Starlette:
         ):  # fmt: skip
             raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["format: flat or nested"])
         return ok({"platform.name": "Independent", "platform.currency": "USDT"})
+
+    async def platform_day(request: Request):
+        key = request.path_params["key"]
+        if key != "platform_day_start_utc":
+            raise Problem(404, "NOT_FOUND", f"No public setting {key}")
+        now = datetime.now(UTC)
+        local_midnight = when(now.astimezone(backend.zone).date(), 0, 0, 0, backend.zone)
+        return ok({"key": key, "value": local_midnight.strftime("%H:%M:%S")})
+
+    def filtered(query) -> list[dict]:
+        errors = []
+        for name in ("startDate", "endDate"):
+            if name in query:
+                try:
+                    date.fromisoformat(query[name])
+                    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", query[name]):
+                        raise ValueError
+                except ValueError:
+                    errors.append(f"{name}: {query[name]!r} is not a date YYYY-MM-DD")
+        if query.get("status", "COMPLETED") not in ("PENDING", "EXECUTING", "COMPLETED", "FAILED"):
+            errors.append(f"status: {query['status']!r} is not a day status")
+        if not errors and query.get("startDate", "") > query.get("endDate", "9999"):
+            errors.append("startDate: after endDate")
+        if errors:
+            raise Problem(400, "VALIDATION_ERROR", "Validation failed", errors)
+        return [r for r in backend.records()
+                if query.get("startDate", "") <= r["date"] <= query.get("endDate", "9999")
+                and query.get("status", r["status"]) == r["status"]]  # fmt: skip
+
+    def number(query, name: str, default: int, top: int) -> int:
+        text = query.get(name, str(default))
+        if not re.fullmatch(r"\d{1,6}", text) or not 1 <= int(text) <= top:
+            raise Problem(400, "VALIDATION_ERROR", "Validation failed", [f"{name}: an integer from 1 to {top}"])
+        return int(text)
+
+    async def history(request: Request):
+        backend.caller(request)
+        query = request.query_params
+        page, limit = number(query, "page", 1, 100000), number(query, "limit", 20, 100)
+        found = filtered(query)
+        return ok({"records": found[(page - 1) * limit : page * limit],
+                   "pagination": {"page": page, "limit": limit, "total": len(found),
+                                  "pages": -(-len(found) // limit)}})  # fmt: skip
+
+    exports: dict[str, str] = {}
+
+    async def export(request: Request):
+        backend.caller(request)
+        if request.query_params.get("format", "csv") not in ("csv", "pdf"):
+            raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["format: csv or pdf"])
+        if request.query_params.get("format", "csv") == "pdf":
+            raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["format: pdf is not offered; use csv"])
+        lines = ["date,status,stakeRosDistributedUSDT"] + [
+            f"{r['date']},{r['status']},{r['stakeRosDistributedUSDT']:.2f}" for r in filtered(request.query_params)
+        ]
+        name = secrets.token_hex(8)
+        exports[name] = "\r\n".join(lines) + "\r\n"
+        return ok({"downloadUrl": f"/downloads/{name}.csv"})  # a relative link, as a backend may give
+
+    async def download(request: Request):
+        text = exports.get(request.path_params["name"])
+        if text is None:
+            raise Problem(404, "NOT_FOUND", "No such export")
+        return Response(text, media_type="text/csv")
+
+    async def details(request: Request):
+        backend.caller(request)
+        day = request.path_params["day"]
+        record = next((r for r in backend.records() if r["date"] == day), None)
+        if record is None:
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+                raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["date: YYYY-MM-DD"])
+            raise Problem(404, "NOT_FOUND", f"Nothing was distributed on {day}")
+        pools = record["poolsPaidToQualifiersUSDT"]
+        execution = None if record["executedAt"] is None else {
+            "executedAt": record["executedAt"], "executionTimeMs": 14,
+            "statistics": {"ros": record["stakeRosDistributedUSDT"], "premiumPool": pools * 2 / 3,
+                           "performancePool": pools / 3, "totalDistributed": record["stakeRosDistributedUSDT"] + pools},
+        }  # fmt: skip
+        return ok({
+            "date": day, "status": record["status"],
+            "declaration": {"rosPercentage": 2.0, "premiumPoolAmount": 200, "performancePoolAmount": 100,
+                            "totalPoolAmount": 300},
+            "queue": {"queuedAt": instant(when(date.fromisoformat(day), 0, 5, 0, backend.zone)), "queuedBy": None,
+                      "scheduledFor": instant(when(date.fromisoformat(day), 9, 0, 0, backend.zone))},
+            "execution": execution, "error": None,
+        })  # fmt: skip
 
     async def qualifiers(request: Request):
         backend.caller(request)
@@ -495,6 +618,15 @@ def build(backend: Backend) -> Starlette:
         Route("/api/v1/rbac/permissions", guard(permissions), methods=["GET"]),
         Route("/config", guard(config), methods=["GET"]),
         Route(f"{admin}/pool/qualifiers", guard(qualifiers), methods=["GET"]),
+        # BRIEF section 10
+        Route("/api/v1/config", guard(config), methods=["GET"]),
+        Route("/settings/public/{key}", guard(platform_day), methods=["GET"]),
+        Route("/api/v1/settings/public/{key}", guard(platform_day), methods=["GET"]),
+        Route(f"{admin}/daily-declaration-returns/history", guard(history), methods=["GET"]),
+        Route(f"{admin}/daily-declaration-returns/history/export", guard(export), methods=["GET"]),
+        Route("/downloads/{name}.csv", guard(download), methods=["GET"]),
+        Route(f"{admin}/daily-declaration-returns/{{day}}/details", guard(details), methods=["GET"]),
+        Route(f"{admin}/daily-declaration-returns/today/force-reset", guard(declaration_write), methods=["POST"]),
     ]
     app = Starlette(routes=routes)
 

@@ -23,7 +23,7 @@ import pytest
 SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixture admin
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
 STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
-DECLARATION_WRITES = re.compile(r"/daily-declaration-returns/today/(queue|modify|cancel)$")
+DECLARATION_WRITES = re.compile(r"/daily-declaration-returns/today/(queue|modify|cancel|force-reset)$")
 ACCESS = re.compile(r"access (GET|PUT|POST|PATCH|DELETE) (\S+) (\d{3})")
 
 

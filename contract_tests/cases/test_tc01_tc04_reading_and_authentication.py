@@ -162,7 +162,7 @@ def test_tc03_a_slot_due_this_instant_is_next_tomorrow(api, mock):
     got = [(entry["slotNumber"], entry["scheduledFor"]) for entry in again["nextExecutions"]]
     check(exchange, got == expected, f"at {wire_instant(first)} exactly, nextExecutions {expected}", rule)
     public = cron_status(api)
-    check(api.last, public["nextExecution"]["time"] == expected[0][1], f"nextExecution.time {expected[0][1]}", rule)
+    check(api, public["nextExecution"]["time"] == expected[0][1], f"nextExecution.time {expected[0][1]}", rule)
 
 
 def _bad_tokens(api) -> dict[str, str]:

@@ -47,7 +47,7 @@ def test_tc05_other_roles_are_forbidden_everywhere(api, admin):
         payload = VALID_BODIES.get((method, path)) if api.is_mock else DOUBLY_INVALID.get((method, path))
         headers = {"Authorization": f"Bearer {token}"}
         expect(api.request(method, path, headers=headers, json=payload), 403, rule, code="FORBIDDEN")
-    check(api.last, _state(api) == before, f"the schedule and today's distribution unchanged: {before}", rule)
+    check(api, _state(api) == before, f"the schedule and today's distribution unchanged: {before}", rule)
 
 
 @pytest.mark.live_read

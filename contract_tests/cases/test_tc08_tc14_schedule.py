@@ -25,10 +25,10 @@ def test_tc08_update_takes_effect_at_once(api, restore_schedule):
     rule = "BRIEF §3: PUT stores the schedule and 'restarts the cron': the next GET and /cron-status show it"
     saved = put_schedule(api, THREE_SLOTS)
     times = [(s["slotNumber"], s["hour"], s["minute"], s["second"]) for s in saved["schedules"]]
-    check(api.last, times == [(1, 9, 0, 0), (2, 15, 0, 0), (3, 21, 0, 0)], "the schedules that were sent", rule)
+    check(api, times == [(1, 9, 0, 0), (2, 15, 0, 0), (3, 21, 0, 0)], "the schedules that were sent", rule)
     read = get_schedule(api)
     check(
-        api.last,
+        api,
         read["schedules"] == saved["schedules"] and read["timezone"] == "Africa/Lagos",
         f"the next GET shows what the PUT saved: {saved['schedules']} in Africa/Lagos",
         rule,
@@ -36,7 +36,7 @@ def test_tc08_update_takes_effect_at_once(api, restore_schedule):
     public = cron_status(api)
     wall = [s["scheduledTime"] for s in public["schedules"]]
     check(
-        api.last,
+        api,
         public["numberOfSlots"] == 3 and wall == ["09:00:00", "15:00:00", "21:00:00"],
         "numberOfSlots 3 and scheduledTime 09:00:00, 15:00:00, 21:00:00 at once",
         rule,
@@ -44,7 +44,7 @@ def test_tc08_update_takes_effect_at_once(api, restore_schedule):
     if public["isEnabled"]:
         nxt = public["nextExecution"]
         check(
-            api.last,
+            api,
             local_wall(nxt["time"], "Africa/Lagos") in {"09:00:00", "15:00:00", "21:00:00"}
             and read["nextExecutions"][0]["scheduledFor"] == nxt["time"],
             f"nextExecution at the new schedule's first next run {read['nextExecutions'][0]['scheduledFor']}",
@@ -57,8 +57,8 @@ def test_tc08_update_takes_effect_at_once(api, restore_schedule):
 def test_tc09_timezone_as_name_or_label_stores_the_name(api, restore_schedule, given):
     rule = "BRIEF §3: the timezone may be its IANA name or its label; the stored value is the IANA name"
     saved = put_schedule(api, body(THREE_SLOTS, timezone=given), rule)
-    check(api.last, saved["timezone"] == "Africa/Lagos", "timezone 'Africa/Lagos' in the answer", rule)
-    check(api.last, get_schedule(api)["timezone"] == "Africa/Lagos", "timezone 'Africa/Lagos' read back", rule)
+    check(api, saved["timezone"] == "Africa/Lagos", "timezone 'Africa/Lagos' in the answer", rule)
+    check(api, get_schedule(api)["timezone"] == "Africa/Lagos", "timezone 'Africa/Lagos' read back", rule)
 
 
 @pytest.mark.live_read
@@ -76,7 +76,7 @@ def test_tc09_unknown_or_empty_timezone_refused(signer, zone):
 def test_tc10_one_and_ten_slots_accepted(api, restore_schedule, count):
     times = [(h, 30, 0) for h in range(count)]
     saved = put_schedule(api, slots(*times), "BRIEF §3: numberOfSlots 1-10")
-    check(api.last, saved["numberOfSlots"] == count == len(saved["schedules"]), f"{count} slots saved", "BRIEF §3")
+    check(api, saved["numberOfSlots"] == count == len(saved["schedules"]), f"{count} slots saved", "BRIEF §3")
 
 
 @pytest.mark.mock
@@ -110,7 +110,7 @@ def test_tc11_bad_time_fields(api, restore_schedule, field, value):
     payload["schedules"][1][field] = value
     rule = "BRIEF §3: hour 0-23, minute/second 0-59, integers"
     errors = expect_400(api, "PUT", SCHEDULE, payload, rule, field=field)
-    check(api.last, any("schedules[1]" in line for line in errors), f"an errors line naming schedules[1].{field}", rule)
+    check(api, any("schedules[1]" in line for line in errors), f"an errors line naming schedules[1].{field}", rule)
 
 
 @pytest.mark.mock
@@ -121,7 +121,7 @@ def test_tc11_each_bad_field_gets_its_own_line(api):
     rule = "BRIEF §0: errors lists every problem, one line each"
     errors = expect_400(api, "PUT", SCHEDULE, payload, rule)
     for name in ("schedules[0].hour", "schedules[0].minute", "schedules[1].second"):
-        check(api.last, any(name in line for line in errors), f"an errors line naming {name}", rule)
+        check(api, any(name in line for line in errors), f"an errors line naming {name}", rule)
 
 
 @pytest.mark.mock
@@ -213,25 +213,21 @@ def test_tc13_unknown_path_and_wrong_method(api, admin):
 def test_tc14_toggle_off_and_on(api, restore_schedule):
     rule = "BRIEF §4/§5: disabled -> isEnabled false, /cron-status inactive with no next execution, nextExecutions []"
     off = toggle(api, False)
-    check(
-        api.last, off["isEnabled"] is False and off["nextExecutions"] == [], "isEnabled false, nextExecutions []", rule
-    )
+    check(api, off["isEnabled"] is False and off["nextExecutions"] == [], "isEnabled false, nextExecutions []", rule)
     public = cron_status(api)
     check(
-        api.last,
+        api,
         public["status"] == "inactive" and public["isEnabled"] is False and "nextExecution" not in public,
         "status inactive, isEnabled false, no nextExecution",
         rule,
     )
-    check(api.last, get_schedule(api)["nextExecutions"] == [], "nextExecutions [] read back", rule)
+    check(api, get_schedule(api)["nextExecutions"] == [], "nextExecutions [] read back", rule)
     on = toggle(api, True)
     check(
-        api.last,
+        api,
         on["isEnabled"] is True and len(on["nextExecutions"]) == on["numberOfSlots"],
         "isEnabled true with one next execution per slot",
         rule,
     )
     public = cron_status(api)
-    check(
-        api.last, public["status"] == "active" and "nextExecution" in public, "status active with nextExecution", rule
-    )
+    check(api, public["status"] == "active" and "nextExecution" in public, "status active with nextExecution", rule)

@@ -40,7 +40,7 @@ def test_tc15_legacy_single_slot_queue(api, restore_schedule):
     data = _queue_or_skip(api, LEGACY_QUEUE, rule)
     read = status(api)
     check(
-        api.last,
+        api,
         read["multiSlotEnabled"] is False and len(read["distributionSlots"]) == 1,
         "multiSlotEnabled false with one slot",
         rule,
@@ -49,20 +49,20 @@ def test_tc15_legacy_single_slot_queue(api, restore_schedule):
     today = date.fromisoformat(read["today"])
     expected = wire_instant(run_instant(today, 15, 59, 59, LAGOS))
     check(
-        api.last,
+        api,
         slot["slotNumber"] == 1 and slot["scheduledTime"] == "15:59:59" and slot["scheduledFor"] == expected,
         f"slot 1 at 15:59:59 Africa/Lagos, scheduledFor {expected}",
         rule,
     )
     if api.is_mock:
         check(
-            api.last,
+            api,
             data["status"] == read["status"] == "PENDING" and slot["status"] == "PENDING",
             "the day and its slot PENDING",
             rule,
         )
         values = {"rosPercentage": 2.5, "premiumPoolAmount": 10000, "performancePoolAmount": 5000, "description": ""}
-        check(api.last, read["values"] == values, f"values {values}", rule)
+        check(api, read["values"] == values, f"values {values}", rule)
 
 
 @pytest.mark.live_distribution
@@ -98,7 +98,7 @@ def test_tc16_multi_slot_queue(api, restore_schedule):
             "status PENDING, scheduledFor the earliest PENDING slot's",
             "BRIEF §7",
         )
-    check(api.last, status(api) == data, "today's status read back equal to the queue's answer", rule)
+    check(api, status(api) == data, "today's status read back equal to the queue's answer", rule)
 
 
 @pytest.mark.mock
@@ -120,7 +120,7 @@ def test_tc17_ros_values_refused(api, slot_ros, total, mentions):
         entry["rosPercentage"] = ros
     rule = "BRIEF §6: each slot's ROS 0-100, total = sum"
     expect_400(api, "POST", QUEUE, payload, rule, field=mentions)
-    check(api.last, status(api)["status"] == "EMPTY", "nothing queued (status EMPTY)", rule)
+    check(api, status(api)["status"] == "EMPTY", "nothing queued (status EMPTY)", rule)
 
 
 @pytest.mark.mock
@@ -132,7 +132,7 @@ def test_tc17_ros_values_accepted(api, ros):
     rule = "BRIEF §6: decimals, 0 and a total above 100 are accepted"
     data = queue(api, multi_queue(*ros), rule)
     got = [s["rosPercentage"] for s in data["distributionSlots"]]
-    check(api.last, got == [float(r) for r in ros], f"slot ROS {list(ros)} as sent", rule)
+    check(api, got == [float(r) for r in ros], f"slot ROS {list(ros)} as sent", rule)
 
 
 @pytest.mark.mock
@@ -155,12 +155,12 @@ def test_tc18_a_billion_and_a_cent_paid_exactly(api, mock):
     put_schedule(api, THREE_SLOTS)
     amount = 1_000_000_000.01
     data = queue(api, multi_queue(1.5, 2.0, 1.0, premium=amount, performance=1234.56), rule)
-    check(api.last, data["values"]["premiumPoolAmount"] == amount, f"premiumPoolAmount {amount} carried", rule)
+    check(api, data["values"]["premiumPoolAmount"] == amount, f"premiumPoolAmount {amount} carried", rule)
     mock.advance(until="2026-02-12T22:00:00.000Z")
     slots = status(api)["distributionSlots"]
     for pool, total in (("premiumPoolStats", "1000000000.01"), ("performancePoolStats", "1234.56")):
         paid = sum((money(s["executionDetails"][pool]["totalDistributed"]) for s in slots), Decimal(0))
-        check(api.last, paid == Decimal(total), f"the slots' {pool} adding up to exactly {total} (paid {paid})", rule)
+        check(api, paid == Decimal(total), f"the slots' {pool} adding up to exactly {total} (paid {paid})", rule)
 
 
 @pytest.mark.mock
@@ -193,5 +193,5 @@ def test_tc20_second_queue_same_day_conflicts(api, restore_schedule):
     check(again, status(api)["values"] == before["values"], f"the first queue unchanged: {before['values']}", rule)
     if api.is_mock:
         api.control.advance(until="2026-02-12T22:00:00.000Z")
-        check(api.last, status(api)["status"] == "COMPLETED", "the day COMPLETED", rule)
+        check(api, status(api)["status"] == "COMPLETED", "the day COMPLETED", rule)
         expect(api.request("POST", QUEUE, headers=api.auth(code=True), json=LEGACY_QUEUE), 409, rule, code="CONFLICT")

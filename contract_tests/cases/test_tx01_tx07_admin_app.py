@@ -10,9 +10,12 @@ import pytest
 from ..contract import check, expect, fail
 from ..helpers import (
     CANCEL,
+    DECLARATIONS,
     LOGIN,
     MODIFY,
     MULTI_QUEUE,
+    MY_PERMISSIONS,
+    PERMISSIONS,
     PREVIEW,
     QUALIFIERS,
     QUEUE,
@@ -32,8 +35,6 @@ from ..helpers import (
 from ..oracle import money, parse_instant
 from ..summary import skip_for
 
-MY_PERMISSIONS = "/api/v1/rbac/my-permissions"
-PERMISSIONS = "/api/v1/rbac/permissions"
 CONFIG = "/config"
 FORM_SLOTS = [
     {"time": "09:00:00", "label": "Morning", "index": 0},
@@ -110,7 +111,7 @@ def test_tx01_preview_agrees_with_the_saved_schedule(api, mock, start, zone, tim
     for run in previewed:
         first.setdefault(run["slotNumber"], run["nextRun"])
     got = {e["slotNumber"]: e["scheduledFor"] for e in saved}
-    check(api.last, got == first, f"the saved nextExecutions equal to the preview's first runs {first}", rule)
+    check(api, got == first, f"the saved nextExecutions equal to the preview's first runs {first}", rule)
 
 
 @pytest.mark.live_read
@@ -119,7 +120,7 @@ def test_tx02_my_permissions(api, admin):
     data = expect(api.request("GET", MY_PERMISSIONS, headers=api.auth()), 200, rule)["data"]
     if api.is_mock:
         check(
-            api.last,
+            api,
             data["role"] == "admin" and {"financial.declare", "analytics.view"} <= set(data["permissions"]),
             "role admin with financial.declare and analytics.view",
             rule,
@@ -128,11 +129,14 @@ def test_tx02_my_permissions(api, admin):
 
 @pytest.mark.mock
 def test_tx02_permissions_follow_the_role(api, mock):
-    rule = "BRIEF §8: support_agent has neither financial.declare nor analytics.view; the catalogue is superAdmin's"
+    rule = (
+        "BRIEF §8: support_agent has neither financial.declare nor analytics.view; "
+        "§10: the catalogue is for superAdmin and admin"
+    )
     support = {"Authorization": f"Bearer {mock.token('support@novunt.test')}"}
     data = expect(api.request("GET", MY_PERMISSIONS, headers=support), 200, rule)["data"]
     check(
-        api.last,
+        api,
         data["role"] == "support_agent" and not {"financial.declare", "analytics.view"} & set(data["permissions"]),
         "role support_agent without financial.declare or analytics.view",
         rule,
@@ -140,8 +144,9 @@ def test_tx02_permissions_follow_the_role(api, mock):
     superadmin = {"Authorization": f"Bearer {mock.token('ops@novunt.test')}"}
     catalogue = expect(api.request("GET", PERMISSIONS, headers=superadmin), 200, rule)["data"]
     keys = {p["key"] for p in catalogue}
-    check(api.last, {"financial.declare", "analytics.view"} <= keys, "a catalogue naming both permissions", rule)
-    expect(api.request("GET", PERMISSIONS, headers=api.auth()), 403, rule, code="FORBIDDEN")
+    check(api, {"financial.declare", "analytics.view"} <= keys, "a catalogue naming both permissions", rule)
+    expect(api.request("GET", PERMISSIONS, headers=api.auth()), 200, rule)
+    expect(api.request("GET", PERMISSIONS, headers=support), 403, rule, code="FORBIDDEN")
     investor = {"Authorization": f"Bearer {mock.token('investor@novunt.test')}"}
     expect(api.request("GET", MY_PERMISSIONS, headers=investor), 403, rule, code="FORBIDDEN")
 
@@ -150,10 +155,10 @@ def test_tx02_permissions_follow_the_role(api, mock):
 def test_tx03_platform_config(api):
     rule = "BRIEF §8: GET /config?format=flat&includeTooltips=false at the root, on every page load"
     data = expect(api.request("GET", CONFIG, params={"format": "flat", "includeTooltips": "false"}), 200, rule)["data"]
-    check(api.last, isinstance(data, dict) and data, "a non-empty configuration map", rule)
+    check(api, isinstance(data, dict) and data, "a non-empty configuration map", rule)
     if api.is_mock:
         flat = all("." in key and not isinstance(value, dict) for key, value in data.items())
-        check(api.last, flat, "a flat map of dotted keys", rule)
+        check(api, flat, "a flat map of dotted keys", rule)
 
 
 @pytest.mark.live_read
@@ -162,9 +167,7 @@ def test_tx04_pool_qualifiers(api, admin):
     data = expect(api.request("GET", QUALIFIERS, headers=api.auth()), 200, rule)["data"]
     for pool in ("performancePool", "premiumPool"):
         total = sum(data[pool]["byRank"].values())
-        check(
-            api.last, data[pool]["totalQualifiers"] == total, f"{pool}.totalQualifiers {total}, the sum by rank", rule
-        )
+        check(api, data[pool]["totalQualifiers"] == total, f"{pool}.totalQualifiers {total}, the sum by rank", rule)
 
 
 @pytest.mark.mock
@@ -177,7 +180,7 @@ def test_tx04_qualifiers_are_who_the_pools_pay(api, mock):
     details = status(api)["distributionSlots"][0]["executionDetails"]
     for stats, pool in (("premiumPoolStats", "premiumPool"), ("performancePoolStats", "performancePool")):
         wanted = counts[pool]["totalQualifiers"]
-        check(api.last, details[stats]["usersReceived"] == wanted, f"{stats}.usersReceived {wanted}", rule)
+        check(api, details[stats]["usersReceived"] == wanted, f"{stats}.usersReceived {wanted}", rule)
 
 
 @pytest.mark.live_read
@@ -208,7 +211,7 @@ def test_tx05_modify_changes_pending_slots_only(api, mock):
     }
     data = expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=edit), 200, rule)["data"]
     check(
-        api.last,
+        api,
         [s["rosPercentage"] for s in data["distributionSlots"]] == [1.5, 2.5, 1.0]
         and data["values"]["rosPercentage"] == 5.0
         and data["values"]["description"] == "Edited",
@@ -220,14 +223,14 @@ def test_tx05_modify_changes_pending_slots_only(api, mock):
     mock.advance(to="next-slot")  # slot 1 runs
     late = {"distributionSlots": [{"slotNumber": 1, "rosPercentage": 9.0}], "rosPercentage": 12.5}
     expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=late), 409, rule, code="CONFLICT")
-    check(api.last, status(api)["distributionSlots"][0]["rosPercentage"] == 1.5, "the executed slot 1 unchanged", rule)
+    check(api, status(api)["distributionSlots"][0]["rosPercentage"] == 1.5, "the executed slot 1 unchanged", rule)
     pools = {"premiumPoolAmount": 20000}
     data = expect(api.request("PATCH", MODIFY, headers=api.auth(code=True), json=pools), 200, rule)["data"]
-    check(api.last, data["values"]["premiumPoolAmount"] == 20000, "premiumPoolAmount 20000", rule)
+    check(api, data["values"]["premiumPoolAmount"] == 20000, "premiumPoolAmount 20000", rule)
     mock.advance(until="2026-02-12T22:30:00.000Z")
     slots_paid = status(api)["distributionSlots"]
     paid = sum((money(s["executionDetails"]["premiumPoolStats"]["totalDistributed"]) for s in slots_paid), Decimal(0))
-    check(api.last, paid == Decimal(20000), f"the day paying exactly the new premium pool 20000 (it paid {paid})", rule)
+    check(api, paid == Decimal(20000), f"the day paying exactly the new premium pool 20000 (it paid {paid})", rule)
 
 
 @pytest.mark.mock
@@ -238,7 +241,7 @@ def test_tx06_cancel_drops_pending_slots_and_keeps_run_ones(api, mock):
     mock.advance(to="next-slot")
     expect(api.request("DELETE", CANCEL, headers=api.auth(code=True), json={}), 200, rule)
     left = [(s["slotNumber"], s["status"]) for s in status(api)["distributionSlots"]]
-    check(api.last, left == [(1, "COMPLETED")], "only the COMPLETED slot 1 left", rule)
+    check(api, left == [(1, "COMPLETED")], "only the COMPLETED slot 1 left", rule)
     expect(api.request("DELETE", CANCEL, headers=api.auth(code=True)), 404, rule, code="NOT_FOUND")
     ran = mock.advance(until="2026-02-12T22:30:00.000Z")
     check(None, ran == [], f"no cancelled slot running (ran {ran})", rule)
@@ -250,59 +253,151 @@ def test_tx06_cancelling_an_untouched_day_allows_a_new_queue(api, mock):
     put_schedule(api, THREE_SLOTS)
     queue(api, MULTI_QUEUE)
     expect(api.request("DELETE", CANCEL, headers=api.auth(code=True), json={}), 200, rule)
-    check(api.last, status(api)["status"] == "EMPTY", "status EMPTY after cancelling an untouched day", rule)
+    check(api, status(api)["status"] == "EMPTY", "status EMPTY after cancelling an untouched day", rule)
     queue(api, multi_queue(1.0, 1.0, 1.0), rule)
 
 
-@pytest.mark.mock
-def test_tx07_a_whole_admin_session(api, mock):
-    """The calls the admin app makes, in its order: every one answered 2xx, none 404."""
-    answers: list[tuple[str, str, int]] = []
+class AppSession:
+    """Replays the admin app's calls in its order, as the app sends them (the 2FA code in the body,
+    or the query for GET), and notes every answer."""
 
-    def call(method, path, *, headers=None, json_body=None, params=None, code=False):
-        headers = dict(headers or {})
+    def __init__(self, api) -> None:
+        self.api = api
+        self.answers: list[tuple[str, str, int]] = []
+        self.auth: dict = {}
+
+    def call(self, method, path, *, json_body=None, params=None, code=False, status=(200, 201), error=None):
+        api = self.api
         body = dict(json_body) if json_body is not None else None
-        if code:  # the real client puts the code in the body (or the query for GET)
+        if code:
             if body is not None:
                 body["twoFACode"] = api.code()
             else:
                 params = {**(params or {}), "twoFACode": api.code()}
-        exchange = api.request(method, path, headers=headers, json=body, params=params)
-        answers.append((method, path, exchange.status))
-        return expect(exchange, (200, 201), "BRIEF §8: the admin app must meet no error")
+        exchange = api.request(method, path, headers=self.auth, json=body, params=params)
+        self.answers.append((method, path, exchange.status))
+        return expect(exchange, status, "BRIEF §8, §10: the admin app must meet no error", code=error)
 
-    code = api.code()
-    api.secrets.remember("Admin123!")
-    signed = call(
-        "POST", LOGIN, json_body={"identifier": "admin@novunt.test", "password": "Admin123!", "twoFACode": code}
-    )
-    auth = {"Authorization": f"Bearer {signed['data']['token']}"}
+    def sign_in(self, *, asks_for_the_code: bool) -> None:
+        self.api.secrets.remember("Admin123!")
+        credentials = {"identifier": "admin@novunt.test", "password": "Admin123!"}
+        if asks_for_the_code:  # today's app: first without a code, then with the one the user types
+            self.call("POST", LOGIN, json_body=credentials, status=403, error="2FA_CODE_REQUIRED")
+        signed = self.call("POST", LOGIN, json_body={**credentials, "twoFACode": self.api.code()})
+        self.auth = {"Authorization": f"Bearer {signed['data']['token']}"}
+
+    def check_every_answer(self, rule: str) -> None:
+        wrong = [a for a in self.answers if not 200 <= a[2] < 300 and a[:2] != ("POST", LOGIN)]
+        check(self.api, not wrong, f"every call 2xx (the first sign-in 403 aside); these were not: {wrong}", rule)
+
+
+@pytest.mark.mock
+def test_tx07_a_whole_admin_session(api, mock):
+    """The calls the seed-day admin app makes, in its order: every one answered 2xx, none 404."""
+    app = AppSession(api)
+    call = app.call
+    app.sign_in(asks_for_the_code=False)
     call("GET", CONFIG, params={"format": "flat", "includeTooltips": "false"})
-    call("GET", MY_PERMISSIONS, headers=auth)
-    call("GET", MY_PERMISSIONS, headers=auth)
+    call("GET", MY_PERMISSIONS)
+    call("GET", MY_PERMISSIONS)
     # the schedule page
-    call("GET", SCHEDULE, headers=auth)
-    call("GET", TIMEZONES, headers=auth)
+    call("GET", SCHEDULE)
+    call("GET", TIMEZONES)
     call("GET", "/cron-status")
     form = []
     for i, time in enumerate(["09:00:00", "15:00:00", "21:00:00"]):
         form.append({"time": time, "label": "", "index": i})
-        call("GET", PREVIEW, headers=auth, params={"timezone": "Africa/Lagos", "slots": json.dumps(form)})
-    call("PUT", SCHEDULE, headers=auth, json_body=THREE_SLOTS, code=True)
-    call("GET", SCHEDULE, headers=auth)
+        call("GET", PREVIEW, params={"timezone": "Africa/Lagos", "slots": json.dumps(form)})
+    call("PUT", SCHEDULE, json_body=THREE_SLOTS, code=True)
+    call("GET", SCHEDULE)
     # the declaration page
     call("GET", "/config", params={"format": "flat", "includeTooltips": "false"})
-    call("GET", QUALIFIERS, headers=auth)
-    call("GET", STATUS, headers=auth)
-    call("POST", QUEUE, headers=auth, json_body=MULTI_QUEUE, code=True)
-    call("GET", STATUS, headers=auth)
-    call("PATCH", MODIFY, headers=auth, json_body={"description": "Adjusted"}, code=True)
-    call("DELETE", CANCEL, headers=auth, json_body={}, code=True)
-    call("GET", STATUS, headers=auth)
-    call("POST", "/api/v1/admin/logout", headers=auth, json_body={})
+    call("GET", QUALIFIERS)
+    call("GET", STATUS)
+    call("POST", QUEUE, json_body=MULTI_QUEUE, code=True)
+    call("GET", STATUS)
+    call("PATCH", MODIFY, json_body={"description": "Adjusted"}, code=True)
+    call("DELETE", CANCEL, json_body={}, code=True)
+    call("GET", STATUS)
+    call("POST", "/api/v1/admin/logout", json_body={})
     rule = "BRIEF §8: the admin app must meet no error"
-    check(api.last, all(200 <= status_ < 300 for _, _, status_ in answers), f"every call 2xx: {answers}", rule)
-    check(api.last, get_schedule(api)["numberOfSlots"] == 3, "the session's schedule saved (3 slots)", rule)
+    app.check_every_answer(rule)
+    check(api, get_schedule(api)["numberOfSlots"] == 3, "the session's schedule saved (3 slots)", rule)
+
+
+UTC_SLOTS = {
+    "timezone": "UTC",
+    "numberOfSlots": 3,
+    "schedules": [
+        {"slotNumber": 1, "hour": 8, "minute": 0, "second": 0, "label": "Morning"},
+        {"slotNumber": 2, "hour": 14, "minute": 0, "second": 0, "label": "Afternoon"},
+        {"slotNumber": 3, "hour": 20, "minute": 0, "second": 0, "label": "Evening"},
+    ],
+}
+NO_POOLS = {
+    "multiSlotEnabled": True,
+    "distributionSlots": [{"slotNumber": n, "rosPercentage": r} for n, r in ((1, 1.5), (2, 2.0), (3, 1.0))],
+    "rosPercentage": 4.5,
+    "description": "Today's app, no pool amounts",
+}
+
+
+def _todays_app_page_load(app: AppSession, root: str = "/api/v1") -> None:
+    """What every page of today's app asks first (with NEXT_PUBLIC_API_URL=http://localhost:5000/api/v1/)."""
+    app.call("GET", f"{root}/config", params={"format": "flat", "includeTooltips": "false"})
+    app.call("GET", f"{root}/settings/public/platform_day_start_utc")
+    app.call("GET", MY_PERMISSIONS)
+    app.call("GET", PERMISSIONS)
+
+
+@pytest.mark.mock
+def test_tx07_a_whole_session_of_todays_admin_app(api, mock):
+    """Today's app (BRIEF §10), page by page: sign-in asks for the code, the schedule saved in UTC, a
+    day queued without pools that pays what its card shows, history, details, export, force-reset,
+    cancel. Every call 2xx, but the documented 403 that makes the app show its code field."""
+    rule = "BRIEF §10: today's admin app must meet no error, and the day pays what the status card shows"
+    app = AppSession(api)
+    call = app.call
+    app.sign_in(asks_for_the_code=True)
+    _todays_app_page_load(app, root="")
+    # the schedule page, in UTC "platform time"
+    call("GET", SCHEDULE)
+    call("GET", TIMEZONES)
+    call("GET", PREVIEW, params={"timezone": "UTC", "slots": json.dumps([{"time": "08:00:00", "label": ""}])})
+    call("PUT", SCHEDULE, json_body=UTC_SLOTS, code=True)
+    # the declaration page
+    _todays_app_page_load(app)
+    call("GET", QUALIFIERS)
+    call("GET", STATUS)
+    card = call("POST", QUEUE, json_body=NO_POOLS, code=True)["data"]["distributionTotals"]
+    call("GET", STATUS)
+    mock.advance(until="2026-02-12T21:00:00.000Z")  # the whole UTC day runs
+    actual = call("GET", STATUS)["data"]["distributionTotals"]["actual"]
+    projected = card["projected"]
+    check(
+        api,
+        money(actual["stakeRosTotalUSDT"]) == money(projected["stakeRosFullDayUSDT"])
+        and money(actual["poolPaidToQualifiersTotalUSDT"]) == money(projected["poolQualifiersEstimatedUSDT"])
+        and money(projected["poolQualifiersEstimatedUSDT"]) == money(card["scheduled"]["poolBudgetTotalUSDT"]),
+        f"the day paying what its card showed: ROS {projected['stakeRosFullDayUSDT']}, pools "
+        f"{card['scheduled']['poolBudgetTotalUSDT']}",
+        rule,
+    )
+    # the Distribution History tab
+    records = call("GET", f"{DECLARATIONS}/history", params={"page": 1, "limit": 10})["data"]["records"]
+    check(api, [r["date"] for r in records] == ["2026-02-12"], "the day in the history", rule)
+    call("GET", f"{DECLARATIONS}/2026-02-12/details")
+    call("GET", f"{DECLARATIONS}/history/export", params={"format": "csv"})
+    # the next morning: queue, one slot runs, then Force Reset and Cancel
+    mock.advance(until="2026-02-13T07:00:00.000Z")
+    call("POST", QUEUE, json_body=NO_POOLS, code=True)
+    mock.advance(to="next-slot")
+    call("POST", f"{DECLARATIONS}/today/force-reset", json_body={}, code=True)
+    call("DELETE", CANCEL, json_body={}, code=True)
+    left = [s["status"] for s in call("GET", STATUS)["data"]["distributionSlots"]]
+    check(api, left == ["COMPLETED"], "after the cancel only the slot that ran is left", rule)
+    call("POST", "/api/v1/admin/logout", json_body={})
+    app.check_every_answer(rule)
 
 
 @pytest.mark.live_read

@@ -24,8 +24,13 @@ from ..summary import skip_for
 from ..target import Target
 
 METHODS = ("get", "put", "post", "patch", "delete")
-# Operations that queue, change or cancel a real distribution: only with --allow-distribution.
-DISTRIBUTION_WRITES = {"queueTodayDistribution", "modifyTodayDistribution", "cancelTodayDistribution"}
+# Operations that queue, change, cancel or re-run a real distribution: only with --allow-distribution.
+DISTRIBUTION_WRITES = {
+    "queueTodayDistribution",
+    "modifyTodayDistribution",
+    "cancelTodayDistribution",
+    "forceResetTodayDistribution",
+}
 # Signing in and out with generated credentials could lock a real account: never fuzzed live.
 SESSION = {"login", "logout"}
 

@@ -256,6 +256,37 @@ def plan_modification(
     return values, {n: fields for n, fields in updates.items() if fields}
 
 
+POOL_BUDGET_SHARE = Decimal("0.10")  # BRIEF §10: "(Total ROS x 10%) split 50/50"
+
+
+def ros_payout(stake_amounts: Iterable[Decimal], ros_percentage: Decimal) -> Decimal:
+    """What one slot of ``ros_percentage`` pays these stakes: each ``amount x ROS / 100`` to the cent."""
+    return sum((money(amount * ros_percentage / HUNDRED) for amount in stake_amounts), Decimal(0))
+
+
+def formula_pools(scheduled_ros: Decimal) -> tuple[Decimal, Decimal]:
+    """The pools of a queue that sent none: 10% of the day's scheduled ROS payout (to the cent),
+    premium half of it (to the cent) and performance the rest, so they add up to the budget."""
+    premium, performance = split_evenly(scheduled_ros * POOL_BUDGET_SHARE, 2)
+    return premium, performance
+
+
+def slot_ros_of(body: dict) -> list[Decimal]:
+    """The ROS of each slot a queue body plans (one slot for the legacy body)."""
+    if body.get("multiSlotEnabled"):
+        return [exact(entry["rosPercentage"]) for entry in body["distributionSlots"]]
+    return [exact(body["rosPercentage"])]
+
+
+def with_pools(body: dict, stake_amounts: Sequence[Decimal]) -> dict:
+    """The queue body with each missing pool amount taken from the 10% formula (``formula_pools``)."""
+    if "premiumPoolAmount" in body and "performancePoolAmount" in body:
+        return body
+    scheduled = sum((ros_payout(stake_amounts, ros) for ros in slot_ros_of(body)), Decimal(0))
+    premium, performance = formula_pools(scheduled)
+    return {"premiumPoolAmount": premium, "performancePoolAmount": performance, **body}
+
+
 def plan_day(body: dict, schedule: EffectiveSchedule, day: date, now: datetime) -> tuple[dict, list[dict]]:
     """The day a queue body plans, as plain data (the store keeps it as it is): the day's values and
     each slot's snapshot, its time fixed now whatever the schedule does later (BRIEF §6). A legacy

@@ -95,6 +95,16 @@ def local_to_utc(day: date, wall: time, zone: ZoneInfo) -> datetime:
     return high.replace(microsecond=0)
 
 
+def day_start(day: date, zone: ZoneInfo) -> datetime:
+    """The UTC instant at which ``day`` starts in ``zone`` (its local midnight)."""
+    return local_to_utc(day, time(0, 0, 0), zone)
+
+
+def platform_day_start_utc(zone: ZoneInfo, now: datetime) -> str:
+    """The current app's ``platform_day_start_utc``: where today starts in ``zone``, as UTC ``HH:MM:SS``."""
+    return day_start(today_in(zone, now), zone).strftime("%H:%M:%S")
+
+
 def day_end(day: date, zone: ZoneInfo) -> datetime:
     """The UTC instant at which ``day`` ends in ``zone`` (the next local midnight)."""
     return local_to_utc(day + timedelta(days=1), time(0, 0, 0), zone)

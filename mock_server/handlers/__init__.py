@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 
 from ..routes import operations
-from . import admin_app, control, declarations, schedule, session, status
+from . import admin_app, control, declarations, history, schedule, session, status
 
 MODULES = {
     "session": session,
@@ -20,6 +20,7 @@ MODULES = {
     "status": status,
     "declarations": declarations,
     "admin-app": admin_app,
+    "history": history,
 }
 
 

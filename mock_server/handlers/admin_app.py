@@ -1,8 +1,12 @@
-"""The other calls the admin pages make: permissions, platform configuration, pool qualifiers."""
+"""The other calls the admin pages make: permissions, platform configuration and public settings,
+pool qualifiers."""
 
 from __future__ import annotations
 
-from ..services import current
+from ..domain.schedule import platform_day_start_utc
+from ..errors import ApiError
+from ..services import Services, current
+from ..today import schedule_in_force
 from ..views import qualifier_counts
 
 
@@ -41,6 +45,27 @@ async def get_platform_config(format: str = "flat", includeTooltips: bool = Fals
     if includeTooltips:
         body["tooltips"] = config.get("tooltips", {})
     return body, 200
+
+
+# The same map under the current app's `/api/v1/` base URL (BRIEF §10, Environment).
+get_platform_config_under_api_prefix = get_platform_config
+
+
+def _platform_day_start(services: Services) -> str:
+    return platform_day_start_utc(schedule_in_force(services).zone, services.clock.now())
+
+
+PUBLIC_SETTINGS = {"platform_day_start_utc": _platform_day_start}
+
+
+async def get_public_setting(key: str, **_) -> tuple[dict, int]:
+    read = PUBLIC_SETTINGS.get(key)
+    if read is None:
+        raise ApiError(404, "NOT_FOUND", f"No public setting '{key}'; there is: {', '.join(PUBLIC_SETTINGS)}")
+    return {"success": True, "data": {"key": key, "value": read(current())}}, 200
+
+
+get_public_setting_under_api_prefix = get_public_setting
 
 
 async def get_pool_qualifiers(**_) -> tuple[dict, int]:

@@ -211,11 +211,31 @@ async def list_faults(**_) -> tuple[dict, int]:
 
 async def inject_fault(body: dict, **_) -> tuple[dict, int]:
     services = current()
+    effect = body.get("effect", "fail")
+    number = body["slotNumber"]
     fault = {
-        "slotNumber": body["slotNumber"],
+        "slotNumber": number,
         "times": body.get("times", 1),
-        "error": body.get("error")
-        or f"Simulated failure of slot {body['slotNumber']} (injected through /__mock/faults)",
+        "effect": effect,
+        "error": body.get("error") or FAULT_ERRORS[effect].format(number),
     }
-    services.store.faults.add(fault["slotNumber"], fault["times"], fault["error"])
+    services.store.faults.add(number, fault["times"], fault["error"], effect)
     return fault, 201
+
+
+FAULT_ERRORS = {
+    "fail": "Simulated failure of slot {} (injected through /__mock/faults)",
+    "stuck": "Simulated crash: slot {}'s worker died before paying (injected through /__mock/faults)",
+    "stuck-after-payment": "Simulated crash: slot {}'s worker died after paying (injected through /__mock/faults)",
+}
+
+
+async def download_export(exportId: str, **_):
+    text = current().store.exports.text(exportId.removesuffix(".csv"))
+    if text is None:
+        raise ApiError(404, "NOT_FOUND", "No such export: download links stay valid for the last 20 exports")
+    headers = {"Content-Type": "text/csv", "Content-Disposition": f'attachment; filename="{FILENAME}"'}
+    return text, 200, headers
+
+
+FILENAME = "distribution-history.csv"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..domain.distribution import plan_day, plan_modification
+from ..domain.distribution import plan_day, plan_modification, with_pools
 from ..domain.schedule import effective_schedule
 from ..errors import ApiError
 from ..services import current
@@ -12,7 +12,7 @@ from ..today import today, today_status
 ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
 
 
-async def queue_today_distribution(body: dict, **_) -> tuple[dict, int]:
+async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[dict, int]:
     services = current()
     settings = services.store.schedule.read()
     if body.get("multiSlotEnabled") and settings is None:
@@ -30,7 +30,9 @@ async def queue_today_distribution(body: dict, **_) -> tuple[dict, int]:
             f"{day.isoformat()} was already distributed, on its {earlier['timezone']} day (queued "
             f"{earlier['createdAt']}); a date is distributed once, whatever the schedule's zone",
         )
+    body = with_pools(body, [stake.amount for stake in services.store.stakes.active()])
     day_doc, slot_docs = plan_day(body, effective_schedule(settings), day, services.clock.now())
+    day_doc["queuedBy"] = token_info["user"]["_id"]
     try:
         services.store.days.insert(day_doc, slot_docs)
     except DuplicateKeyError:
@@ -79,3 +81,15 @@ async def cancel_today_distribution(body: dict | None = None, **_) -> tuple[dict
     if not services.store.days.slots_of(day):
         services.store.days.delete(day)
     return {"success": True, "message": f"Cancelled {removed} pending slot(s) of {day}"}, 200
+
+
+async def force_reset_today_distribution(body: dict | None = None, **_) -> tuple[dict, int]:
+    services = current()
+    day = today(services).isoformat()
+    released = services.store.days.release_stuck(day) if services.store.days.open(day) else []
+    if released:
+        numbers = ", ".join(str(n) for n in released)
+        message = f"Released slot(s) {numbers} of {day}: each runs again (at once if its time has passed)"
+    else:
+        message = f"Nothing was stuck on {day}: no slot is EXECUTING or FAILED; nothing changed"
+    return {"success": True, "message": message, "data": today_status(services)}, 200

@@ -24,11 +24,13 @@ async def login(body: dict, **_) -> tuple[dict, int]:
     user = services.store.users.by_identifier(body["identifier"])
     if user is None or user.get("password") != body["password"]:
         raise ApiError(401, "UNAUTHORIZED", "Invalid credentials: check the email or username and the password")
-    code = body.get("twoFACode")
+    code = str(body.get("twoFACode") or "").strip()
     verified = False
-    if user.get("twoFAEnabled") and code:
+    if user.get("twoFAEnabled"):
+        if not code:  # the current admin app then shows its code field (BRIEF §10)
+            raise ApiError(403, "2FA_CODE_REQUIRED", "Two-factor authentication code required: send twoFACode")
         try:
-            check_totp(services, user, str(code))
+            check_totp(services, user, code)
         except ApiError as refused:
             raise ApiError(401, "UNAUTHORIZED", refused.message) from None
         verified = True

@@ -1,0 +1,175 @@
+"""Past days as the current admin app's Distribution History shows them: records, summary, one
+day's details, and the CSV export.
+
+Pure: stored days, their slots and their ledger totals in, wire dicts (and CSV text) out. Every
+figure comes from the same stored days and payment ledger as today's status, so a day's record
+adds up to what its slot cards showed.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from .domain.distribution import exact, overall_status
+from .views import wire, wire_percent
+
+
+@dataclass(frozen=True)
+class PastDay:
+    """One distributed date: the stored day, its slots, what its ledger paid, and who was paid."""
+
+    day: dict
+    slots: list[dict]
+    paid: dict[str, Decimal]  # per kind: ros, premium, performance
+    users_paid: int
+
+    @property
+    def status(self) -> str:
+        return overall_status([s["status"] for s in self.slots])
+
+    @property
+    def finished(self) -> list[dict]:
+        return [s for s in self.slots if s["status"] in ("COMPLETED", "FAILED") and s.get("executionDetails")]
+
+    @property
+    def failed(self) -> list[dict]:
+        return [s for s in self.finished if s["status"] == "FAILED"]
+
+    def failure_reason(self) -> str | None:
+        if not self.failed:
+            return None
+        return "; ".join(f"slot {s['slotNumber']}: {s['executionDetails']['error']}" for s in self.failed)
+
+    def pools_paid(self) -> Decimal:
+        return self.paid["premium"] + self.paid["performance"]
+
+
+def users_paid(beneficiaries: Iterable[str], owners: dict[str, str]) -> int:
+    """Distinct investors among a day's beneficiaries (``ros:<stake>`` counts the stake's owner)."""
+    users = set()
+    for tagged in beneficiaries:
+        kind, who = tagged.split(":", 1)
+        users.add(owners.get(who, who) if kind == "ros" else who)
+    return len(users)
+
+
+def history_record(past: PastDay) -> dict:
+    values = past.day["values"]
+    premium, performance = exact(values["premiumPoolAmount"]), exact(values["performancePoolAmount"])
+    finished = past.finished
+    record = {
+        "id": past.day["date"],
+        "date": past.day["date"],
+        "status": past.status,
+        "rosPercentage": wire_percent(exact(values["rosPercentage"])),
+        "totalPoolAmount": wire(premium + performance),
+        "premiumPoolAmount": wire(premium),
+        "performancePoolAmount": wire(performance),
+        "stakeRosDistributedUSDT": wire(past.paid["ros"]),
+        "poolsPaidToQualifiersUSDT": wire(past.pools_paid()),
+        "usersCount": past.users_paid,
+        "executedAt": max((s["executionDetails"]["executedAt"] for s in finished), default=None),
+        "executionTimeMs": sum(s["executionDetails"]["executionTimeMs"] for s in finished) if finished else None,
+    }
+    reason = past.failure_reason()
+    if reason:
+        record["error"] = reason
+    return record
+
+
+def history_summary(days: Sequence[PastDay]) -> dict:
+    return {
+        "totalRecords": len(days),
+        "completedCount": sum(1 for d in days if d.status == "COMPLETED"),
+        "failedCount": sum(1 for d in days if d.status == "FAILED"),
+        "totalROSDistributed": wire(sum((d.paid["ros"] for d in days), Decimal(0))),
+        "totalPoolsDistributed": wire(sum((d.pools_paid() for d in days), Decimal(0))),
+    }
+
+
+def history_page(days: Sequence[PastDay], page: int, limit: int) -> dict:
+    """The ``data`` of the history: one page of records (newest first), the summary, the pagination."""
+    chunk = days[(page - 1) * limit : page * limit]
+    return {
+        "records": [history_record(d) for d in chunk],
+        "summary": history_summary(days),
+        "pagination": {"page": page, "limit": limit, "total": len(days), "pages": math.ceil(len(days) / limit)},
+    }
+
+
+def details_view(past: PastDay, queued_by: dict | None) -> dict:
+    """The ``data`` of ``GET .../{date}/details``."""
+    values = past.day["values"]
+    premium, performance = exact(values["premiumPoolAmount"]), exact(values["performancePoolAmount"])
+    finished = past.finished
+    execution = None
+    if finished:
+        execution = {
+            "executedAt": max(s["executionDetails"]["executedAt"] for s in finished),
+            "executionTimeMs": sum(s["executionDetails"]["executionTimeMs"] for s in finished),
+            "statistics": {
+                "ros": wire(past.paid["ros"]),
+                "premiumPool": wire(past.paid["premium"]),
+                "performancePool": wire(past.paid["performance"]),
+                "totalDistributed": wire(past.paid["ros"] + past.pools_paid()),
+            },
+        }
+    error = None
+    if past.failed:
+        error = {
+            "message": f"{len(past.failed)} of {len(past.slots)} slot(s) failed",
+            "reason": past.failure_reason(),
+            "timestamp": max(s["executionDetails"]["executedAt"] for s in past.failed),
+        }
+    return {
+        "date": past.day["date"],
+        "status": past.status,
+        "declaration": {
+            "rosPercentage": wire_percent(exact(values["rosPercentage"])),
+            "premiumPoolAmount": wire(premium),
+            "performancePoolAmount": wire(performance),
+            "totalPoolAmount": wire(premium + performance),
+            "description": values.get("description", ""),
+        },
+        "queue": {
+            "queuedAt": past.day["createdAt"],
+            "queuedBy": queued_by,
+            "scheduledFor": min(s["scheduledFor"] for s in past.slots),
+        },
+        "execution": execution,
+        "error": error,
+    }
+
+
+CSV_COLUMNS = (
+    "date", "status", "rosPercentage", "premiumPoolAmount", "performancePoolAmount", "totalPoolAmount",
+    "stakeRosDistributedUSDT", "poolsPaidToQualifiersUSDT", "usersCount", "executedAt", "executionTimeMs", "error",
+)  # fmt: skip
+AMOUNT_COLUMNS = frozenset(c for c in CSV_COLUMNS if c.endswith(("Amount", "USDT")))
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(column: str, value) -> str:
+    """A CSV cell: amounts with their two decimals; no text a spreadsheet would run as a formula."""
+    if value is None:
+        return ""
+    if column in AMOUNT_COLUMNS:
+        return f"{Decimal(str(value)):.2f}"
+    text = str(value)
+    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def history_csv(days: Sequence[PastDay]) -> str:
+    """The export: one header line, then one line per record, newest first."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    for past in days:
+        record = history_record(past)
+        writer.writerow([_cell(column, record.get(column)) for column in CSV_COLUMNS])
+    return out.getvalue()
