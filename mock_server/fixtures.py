@@ -31,6 +31,8 @@ PROFILES = ("current", "seed")  # which generation of the admin app the fixtures
 def load(folder: Path, profile: str = "current") -> Fixtures:
     """The fixtures of ``folder``; the schedule is ``schedule.<profile>.yaml`` when the folder has
     one, else ``schedule.yaml`` (the seed's)."""
+    if profile not in PROFILES:
+        raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
     stakes = _read(folder / "stakes.yaml")
     schedule_path = folder / f"schedule.{profile}.yaml"
     if not schedule_path.exists():
