@@ -28,10 +28,11 @@ QUEUE = {
 
 
 def simulate_year(days: int = 365) -> dict:
-    app = create_app(Settings(frozen=True, log_requests=False), clock=Clock(parse_iso(START)))
+    settings = Settings(frozen=True, log_requests=False, allowed_hosts=("testserver",))
+    app = create_app(settings, clock=Clock(parse_iso(START)))
     client = TestClient(app)
     admin = "/api/v1/admin"
-    token = client.post("/__mock/tokens", json={"identifier": "ops", "expiresIn": 400 * 86400}).json()["token"]
+    token = client.post("/__mock/tokens", json={"identifier": "ops", "expiresIn": 366 * 86400}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert (
         client.put(f"{admin}/cron-settings/distribution-schedule", headers=headers, json=TEN_SLOTS).status_code == 200

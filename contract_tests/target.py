@@ -127,7 +127,9 @@ class Control:
         self.target = target
 
     def _call(self, method: str, path: str, body: dict | None = None) -> dict:
-        exchange = self.target.request(method, f"/__mock{path}", json=body)
+        exchange = self.target.request(
+            method, f"/__mock{path}", json=body if body is not None or method == "GET" else {}
+        )
         if exchange.status >= 300:
             raise AssertionError(f"mock control call failed:\n{exchange.describe()}")
         return exchange.json()

@@ -19,6 +19,7 @@ from . import errors
 from .clock import Clock
 from .domain.timezones import Catalogue
 from .fixtures import load
+from .guard import GuardMiddleware
 from .handlers import handlers_of
 from .middleware import AccessLogMiddleware, BodyMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
@@ -126,7 +127,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     if settings.log_requests:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    # In this order, outermost first: who may ask, then the services and due work, then the body.
+    app.add_middleware(GuardMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
     app.add_middleware(ServicesMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)
-    app.add_middleware(BodyMiddleware, position=MiddlewarePosition.BEFORE_ROUTING)  # inside the services
+    app.add_middleware(BodyMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, max_body=settings.max_body)
     app.services = services  # for tests and the CLI
     return app

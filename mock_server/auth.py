@@ -14,12 +14,15 @@ from datetime import datetime, timedelta
 import jwt
 import pyotp
 
+from .clock import wall_now
 from .errors import ApiError, unauthorized_message
-from .services import Services, parsed_body, services_of
+from .services import SCOPE_KEY, Services, parsed_body, services_of
 
 TWO_FA_HEADER = "x-2fa-code"
 TWO_FA_FIELD = "twoFACode"
 TOTP_WINDOW_STEPS = 2
+MAX_TOKEN_LIFETIME = timedelta(days=366)  # a token valid longer than this is refused (forged or mis-minted)
+PENDING_CODE = "pending_2fa_step"
 
 
 def mint_token(
@@ -62,8 +65,11 @@ def authenticate(services: Services, token: str) -> dict:
     if isinstance(payload, str):
         raise _unauthorized(payload)
     exp = payload.get("exp")
-    if not isinstance(exp, int | float) or exp <= services.clock.now().timestamp():
+    now = services.clock.now().timestamp()
+    if not isinstance(exp, int | float) or exp <= now:
         raise _unauthorized("the token has expired")
+    if exp > now + MAX_TOKEN_LIFETIME.total_seconds():
+        raise _unauthorized("the token is valid for more than a year, which no sign-in issues")
     user = services.store.users.by_id(str(payload.get("id")))
     if user is None:
         raise _unauthorized("the token names no known account")
@@ -88,34 +94,50 @@ def presented_code(headers, body, query) -> str | None:
     return None
 
 
-def check_totp(services: Services, user: dict, code: str) -> None:
-    """403 2FA_CODE_INVALID unless ``code`` is the user's TOTP within two steps of now."""
+def check_totp(services: Services, user: dict, code: str) -> int:
+    """The TOTP step ``code`` belongs to; 403 2FA_CODE_INVALID unless it is the user's code within two
+    steps of now. Now is the simulated clock; when that is not the wall clock, a code of the wall
+    clock is accepted too (an authenticator app keeps working), except with ``--strict-2fa``."""
     totp = pyotp.TOTP(user["totpSecret"])
-    now = services.clock.now()
-    try:
-        step = totp.verify_and_get_timecode(code, for_time=now, valid_window=TOTP_WINDOW_STEPS)
-    except pyotp.exceptions.OTPVerificationError:
-        raise ApiError(
-            403, "2FA_CODE_INVALID", "Invalid two-factor code: it is wrong or more than 60 seconds off"
-        ) from None
-    if services.settings.strict_2fa and not services.store.users.accept_totp_step(user["_id"], step):
+    instants = [services.clock.now()]
+    if not services.settings.strict_2fa:
+        instants.append(wall_now())
+    for instant in instants:
+        try:
+            return totp.verify_and_get_timecode(code, for_time=instant, valid_window=TOTP_WINDOW_STEPS)
+        except pyotp.exceptions.OTPVerificationError:
+            continue
+    raise ApiError(403, "2FA_CODE_INVALID", "Invalid two-factor code: it is wrong or more than 60 seconds off")
+
+
+def spend_code(services: Services, user_id: str, step: int) -> None:
+    """Strict mode: a code is good once. Called only once the request has passed validation."""
+    if services.settings.strict_2fa and not services.store.users.accept_totp_step(user_id, step):
         raise ApiError(
             403, "2FA_CODE_INVALID", "This two-factor code was already used (strict mode): wait for the next code"
         )
 
 
-def require_two_factor(services: Services, user: dict, code: str | None) -> None:
+def spend_pending_code(scope: dict) -> None:
+    """Spend the code ``bearer_info`` accepted for this request (strict mode), now that it is valid."""
+    pending = scope["extensions"][SCOPE_KEY].pop(PENDING_CODE, None)
+    if pending is not None:
+        spend_code(services_of(scope), *pending)
+
+
+def require_two_factor(services: Services, user: dict, code: str | None) -> int | None:
+    """The step of the accepted code (None when the user needs none); 403 otherwise."""
     if not user.get("twoFAEnabled"):
         if services.settings.require_2fa:
             raise ApiError(403, "2FA_MANDATORY", "Two-factor authentication is mandatory for admins: set it up first")
-        return
+        return None
     if code is None:
         raise ApiError(
             403,
             "2FA_CODE_REQUIRED",
             "Two-factor authentication code required: send it as X-2FA-Code, or as twoFACode in the body or query",
         )
-    check_totp(services, user, code)
+    return check_totp(services, user, code)
 
 
 def bearer_info(token: str, request) -> dict:
@@ -127,7 +149,9 @@ def bearer_info(token: str, request) -> dict:
     authorize(user, rules.roles)
     if rules.two_factor:
         code = presented_code(request.headers, parsed_body(scope), request.query_params)
-        require_two_factor(services, user, code)
+        step = require_two_factor(services, user, code)
+        if step is not None:  # spent once the request passes validation (handlers.spend_then)
+            scope["extensions"][SCOPE_KEY][PENDING_CODE] = (user["_id"], step)
     return {"sub": user["_id"], "user": user}
 
 

@@ -10,6 +10,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from .clock import within_bounds
 from .domain.schedule import parse_iso
 from .fixtures import PROFILES
 from .settings import Settings
@@ -27,23 +28,24 @@ class Parser(argparse.ArgumentParser):
 
 def _instant(text: str) -> datetime:
     try:
-        return parse_iso(text)
-    except ValueError:
+        instant = parse_iso(text)
+    except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from None
+    if not within_bounds(instant):
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the mock's clock range, 2000-01-01 .. 2099-12-31")
+    return instant
 
 
 def _port(text: str) -> int:
-    value = int(text)
-    if not 0 < value < 65536:
-        raise argparse.ArgumentTypeError(f"port must be 1-65535, got {value}")
-    return value
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return int(text)
 
 
 def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
+    return int(text)
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
@@ -116,7 +118,8 @@ def build_parser() -> Parser:
     moves.add_argument("--advance", type=float, metavar="SECONDS", help="move forwards by SECONDS")
     moves.add_argument("--next-slot", action="store_true", help="move to the next slot and run it")
     moves.add_argument("--until", type=_instant, metavar="ISO", help="move forwards to an instant")
-    moves.add_argument("--reset", action="store_true", help="reset the mock to its fixtures")
+    moves.add_argument("--reset", action="store_true", help="reset the mock to its fixtures, clock at wall time")
+    moves.add_argument("--now", action="store_true", help="back to the wall clock, running, without a reset")
     moves.add_argument("--pause", action="store_true", help="freeze the clock where it is")
     moves.add_argument("--resume", action="store_true", help="let the clock follow the wall clock again")
 
@@ -185,10 +188,12 @@ def clock(args: argparse.Namespace) -> int:
             response = httpx.post(f"{base}/clock/advance", json={"until": args.until.isoformat()})
         elif args.reset:
             response = httpx.post(f"{base}/reset", json={})
+        elif args.now:
+            response = httpx.post(f"{base}/clock/now", json={})
         elif args.pause:
-            response = httpx.post(f"{base}/clock/pause")
+            response = httpx.post(f"{base}/clock/pause", json={})
         elif args.resume:
-            response = httpx.post(f"{base}/clock/resume")
+            response = httpx.post(f"{base}/clock/resume", json={})
         else:
             response = httpx.get(f"{base}/clock")
     except httpx.HTTPError as exc:

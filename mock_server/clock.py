@@ -1,7 +1,8 @@
 """The simulated clock: the only source of "now" in the server.
 
 Frozen, it moves only when told to (control endpoints, tests). Running, it follows the wall clock
-from wherever it was last set. Nothing else in the server reads the time of day.
+from wherever it was last set. Nothing else in the server reads the time of day. It stays within
+``EARLIEST`` .. ``LATEST``: callers refuse instants beyond them, and a running clock stops at the end.
 """
 
 from __future__ import annotations
@@ -9,6 +10,14 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)  # in real time the clock stops here
+
+
+def within_bounds(instant: datetime) -> bool:
+    """Whether the simulated clock may show ``instant`` (2000-01-01 .. 2099-12-31, UTC)."""
+    return EARLIEST <= instant <= LATEST
 
 
 def wall_now() -> datetime:
@@ -28,7 +37,7 @@ class Clock:
             if self._frozen:
                 return self._anchor
             elapsed = time.monotonic() - self._anchor_mono
-            return self._anchor + timedelta(seconds=elapsed)
+            return min(self._anchor + timedelta(seconds=elapsed), LATEST)
 
     @property
     def frozen(self) -> bool:
@@ -48,7 +57,7 @@ class Clock:
                 current = self._anchor
             else:
                 current = self._anchor + timedelta(seconds=time.monotonic() - self._anchor_mono)
-            if instant > current:
+            if instant > current and instant <= LATEST:
                 self._anchor = instant.astimezone(UTC)
                 self._anchor_mono = time.monotonic()
 

@@ -17,7 +17,8 @@ def pytest_contract_mock_app(start: str):
     from .domain.schedule import parse_iso
     from .settings import Settings
 
-    settings = Settings(validate_responses=True, frozen=True, log_requests=False)
+    # In process, the test client calls itself "testserver": the only host it can be reached as.
+    settings = Settings(validate_responses=True, frozen=True, log_requests=False, allowed_hosts=("testserver",))
     return create_app(settings, clock=Clock(parse_iso(start)))
 
 

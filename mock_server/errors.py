@@ -28,6 +28,7 @@ CODES_BY_STATUS = {
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
     409: "CONFLICT",
+    413: "PAYLOAD_TOO_LARGE",
     415: "UNSUPPORTED_MEDIA_TYPE",
     500: "INTERNAL_ERROR",
 }
@@ -43,12 +44,15 @@ def unauthorized_message(reason: str) -> str:
 class ApiError(Exception):
     """A failure the server answers on purpose, with a message a person can act on."""
 
-    def __init__(self, status: int, code: str, message: str, errors: Iterable[str] | None = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, errors: Iterable[str] | None = None, headers: dict | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status  # read by Connexion when it picks among security errors
         self.code = code
         self.message = message
         self.errors = list(errors) if errors is not None else None
+        self.headers = headers or {}
 
     @classmethod
     def validation(cls, errors: Iterable[str], message: str = "Validation failed") -> ApiError:
@@ -103,7 +107,7 @@ def install(app: AsyncApp, routes: Routes) -> None:
     """Register every error handler on the app (before it starts)."""
 
     def api_error(_request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
-        return error_response(exc.status_code, exc.code, exc.message, exc.errors)
+        return error_response(exc.status_code, exc.code, exc.message, exc.errors, exc.headers)
 
     def problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
         status = exc.status or 500

@@ -3,32 +3,27 @@ first), and one log line per request."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from . import json_input
 from .errors import ApiError
 from .services import SCOPE_KEY, Services
 
 access_log = logging.getLogger("mock_server.access")
 
 
-def _content_type(scope: Scope) -> str:
+def _header(scope: Scope, wanted: bytes) -> str:
     for name, value in scope.get("headers", []):
-        if name == b"content-type":
-            return value.decode("latin-1").split(";")[0].strip().lower()
+        if name == wanted:
+            return value.decode("latin-1").strip()
     return ""
 
 
-def _refuse_constant(name: str):
-    raise ValueError(f"{name} is not a JSON number")
-
-
-def parse_json(raw: bytes):
-    """Strict JSON: Python's NaN/Infinity extensions are refused like any other malformed input."""
-    return json.loads(raw, parse_constant=_refuse_constant)
+def _content_type(scope: Scope) -> str:
+    return _header(scope, b"content-type").split(";")[0].strip().lower()
 
 
 def is_json(content_type: str) -> bool:
@@ -57,34 +52,53 @@ class ServicesMiddleware:
         await self.app(scope, receive, send)
 
 
-class BodyMiddleware:
-    """Reads the whole body once, answers 400 ``INVALID_JSON`` for JSON that does not parse (before
-    routing, as the deployed body parser did), hands the parsed body to the 2FA check and replays
-    the bytes for Connexion."""
+def too_large(limit: int) -> ApiError:
+    return ApiError(
+        413,
+        "PAYLOAD_TOO_LARGE",
+        f"The request body is larger than {limit} bytes (the mock's --max-body)",
+        headers={"Connection": "close"},
+    )
 
-    def __init__(self, app: ASGIApp) -> None:
+
+class BodyMiddleware:
+    """Reads the whole body once, up to ``max_body`` bytes (413 beyond: refused from its declared
+    length, or as soon as the bytes read pass it, never buffering more), answers 400
+    ``INVALID_JSON`` for JSON that does not parse (before routing, as the deployed body parser did),
+    hands the parsed body to the 2FA check and replays the bytes for Connexion."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
+        self.max_body = max_body
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         state: dict = scope["extensions"][SCOPE_KEY]
+        declared = _header(scope, b"content-length")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise too_large(self.max_body)
         chunks: list[bytes] = []
+        size = 0
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 break
             chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            if size > self.max_body:
+                raise too_large(self.max_body)
             if not message.get("more_body", False):
                 break
         raw = b"".join(chunks)
         if raw.strip() and is_json(_content_type(scope)):
             state["body_sent"] = True
             try:
-                state["body"] = parse_json(raw)
-            except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-                raise ApiError(400, "INVALID_JSON", f"The request body is not valid JSON: {exc}") from None
+                state["body"] = json_input.load(raw)
+            except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and json_input's refusals
+                message = f"The request body is not valid JSON: {exc}"
+                raise ApiError(400, "INVALID_JSON", message, [message]) from None
 
         replayed = False
 

@@ -23,7 +23,13 @@ class Settings:
     frozen: bool = False
     strict_2fa: bool = False
     require_2fa: bool = False
-    jwt_secret: str = "novunt-mock-jwt-secret-not-for-production"
+    allowed_hosts: tuple[str, ...] = ()
+    control_token: str | None = field(default_factory=lambda: os.environ.get("MOCK_CONTROL_TOKEN") or None)
+    no_control: bool = False
+    max_body: int = 1024 * 1024
+    jwt_secret: str = field(
+        default_factory=lambda: os.environ.get("MOCK_JWT_SECRET") or "novunt-mock-jwt-secret-not-for-production"
+    )
     token_ttl_seconds: int = 7 * 24 * 3600
     validate_responses: bool = False
     tick_seconds: float = 1.0

@@ -20,7 +20,8 @@ START = "2026-02-12T07:00:00.000Z"
 
 
 def make_app(start: str = START, **options):
-    settings = Settings(**{"validate_responses": True, "frozen": True, "log_requests": False, **options})
+    defaults = {"validate_responses": True, "frozen": True, "log_requests": False, "allowed_hosts": ("testserver",)}
+    settings = Settings(**{**defaults, **options})
     return create_app(settings, clock=Clock(parse_iso(start)))
 
 

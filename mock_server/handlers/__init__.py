@@ -7,10 +7,14 @@ A document that names an operation with no handler fails at start-up, naming it.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 from collections.abc import Callable
 
+from connexion import request as current_request
+
+from ..auth import spend_pending_code
 from ..routes import operations
 from . import admin_app, control, declarations, history, schedule, session, status
 
@@ -38,7 +42,19 @@ def handlers_of(contract: dict, control_document: dict) -> dict[str, Callable]:
             handler = getattr(module, name, None)
             if handler is None or handler.__module__ != module.__name__:  # not a name it merely imported
                 raise LookupError(f"no handler for {operation['operationId']}: define {module.__name__}.{name}")
-            # Connexion inspects a handler's signature on every request; give every handler the answer once.
-            handler.__signature__ = inspect.signature(handler)
-            table[operation["operationId"]] = handler
+            table[operation["operationId"]] = spend_then(handler)
     return table
+
+
+def spend_then(handler: Callable) -> Callable:
+    """The handler, called once the request has passed validation: a strict-mode 2FA code is spent
+    here, so a request refused earlier (400, 415) leaves the user's code good for the retry."""
+
+    @functools.wraps(handler)
+    async def handle(*args, **kwargs):
+        spend_pending_code(current_request.scope)
+        return await handler(*args, **kwargs)
+
+    # Connexion inspects a handler's signature on every request; give it the answer once.
+    handle.__signature__ = inspect.signature(handler)  # type: ignore[attr-defined]
+    return handle

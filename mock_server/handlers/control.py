@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 import pyotp
 
 from .. import auth
+from ..clock import EARLIEST, LATEST, wall_now, within_bounds
 from ..domain.schedule import (
     day_end,
     local_to_utc,
@@ -30,11 +31,20 @@ def clock_view(services: Services) -> dict:
 
 def _instant(text: str, field: str) -> datetime:
     try:
-        return parse_iso(text)
-    except ValueError:
+        instant = parse_iso(text)
+    except (ValueError, OverflowError):
         raise ApiError.validation(
             [f"{field}: '{text}' is not an ISO 8601 instant (e.g. 2026-02-12T07:00:00.000Z)"]
         ) from None
+    return _bounded(instant, field)
+
+
+def _bounded(instant: datetime, field: str) -> datetime:
+    if not within_bounds(instant):
+        raise ApiError.validation(
+            [f"{field}: {to_iso(instant)} is outside the mock's clock range, {to_iso(EARLIEST)} .. {to_iso(LATEST)}"]
+        )
+    return instant
 
 
 def reset_to_fixtures(services: Services, now: datetime | None = None, frozen: bool | None = None) -> None:
@@ -86,7 +96,7 @@ async def advance_clock(body: dict, **_) -> tuple[dict, int]:
         raise ApiError.validation(['Send exactly one of seconds, to ("next-slot") or until'])
     now = services.clock.now()
     if "seconds" in given:
-        target = now + timedelta(seconds=float(body["seconds"]))
+        target = _bounded(now + timedelta(seconds=float(body["seconds"])), "seconds")
     elif "until" in given:
         target = _instant(body["until"], "until")
         if target < now:
@@ -113,10 +123,18 @@ async def resume_clock(**_) -> tuple[dict, int]:
 
 
 async def reset_state(body: dict | None = None, **_) -> tuple[dict, int]:
+    """Back to the fixtures, and the clock to ``now`` or else back to the wall clock."""
     services = current()
     body = body or {}
-    now = _instant(body["now"], "now") if body.get("now") else None
+    now = _instant(body["now"], "now") if body.get("now") else wall_now()
     reset_to_fixtures(services, now, body.get("frozen"))
+    return clock_view(services), 200
+
+
+async def clock_to_wall_time(body: dict | None = None, **_) -> tuple[dict, int]:
+    """The clock back to the wall clock, running, without a reset (what happened stays happened)."""
+    services = current()
+    services.clock.set(wall_now(), frozen=False)
     return clock_view(services), 200
 
 

@@ -6,6 +6,7 @@ import json
 
 from bson import ObjectId
 
+from .. import json_input
 from ..domain.schedule import preview_slots, to_iso
 from ..errors import ApiError
 from ..services import Services, current
@@ -96,10 +97,10 @@ async def preview_distribution_schedule(timezone: str | None = None, slots: str 
             f"timezone: '{timezone}' is not a supported timezone; send an IANA name from the list or its label"
         )
     try:
-        entries = json.loads(slots)
-    except ValueError:
+        entries = json_input.load(slots)
+    except ValueError as refused:
         entries = None
-        problems.append('slots: not valid JSON; send e.g. [{"time":"09:00:00","label":"Morning"}]')
+        problems.append(f'slots: not valid JSON ({refused}); send e.g. [{{"time":"09:00:00","label":"Morning"}}]')
     parsed, slot_problems = preview_slots(entries) if entries is not None else ([], [])
     problems += slot_problems
     if problems:

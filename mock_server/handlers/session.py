@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..auth import check_totp, mint_token
+from ..auth import check_totp, mint_token, spend_code
 from ..errors import ApiError
 from ..services import current
 
@@ -30,7 +30,7 @@ async def login(body: dict, **_) -> tuple[dict, int]:
         if not code:  # the current admin app then shows its code field (BRIEF §10)
             raise ApiError(403, "2FA_CODE_REQUIRED", "Two-factor authentication code required: send twoFACode")
         try:
-            check_totp(services, user, code)
+            spend_code(services, user["_id"], check_totp(services, user, code))
         except ApiError as refused:
             raise ApiError(401, "UNAUTHORIZED", refused.message) from None
         verified = True

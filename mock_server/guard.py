@@ -1,0 +1,94 @@
+"""Who may reach this server, and its control API: the checks made before anything else.
+
+The mock runs on a developer's laptop beside a browser open on arbitrary sites, so:
+
+- the ``Host`` header must name this server (localhost, 127.0.0.1, [::1], ``--host`` or an
+  ``--allowed-host``): a DNS-rebinding page gets 400 on every route;
+- ``/__mock/`` answers only the developer's own pages and tools: a request whose ``Origin`` is
+  another site's, or whose ``Sec-Fetch-Site`` says cross-site, gets 403; a mutation needs
+  ``Content-Type: application/json`` (415 otherwise: no HTML form or ``no-cors`` fetch can send it
+  across sites without a preflight); with ``--control-token`` every control call must carry it in
+  ``X-Mock-Control-Token`` (403); with ``--no-control`` the control API is not served (404).
+
+History exports (``/__mock/exports/...``) are links a browser opens: their random name is the key,
+so they are exempt from the origin, token and no-control checks.
+"""
+
+from __future__ import annotations
+
+import hmac
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .errors import ApiError
+from .settings import Settings
+
+CONTROL = "/__mock"
+EXPORTS = "/__mock/exports/"
+TOKEN_HEADER = "x-mock-control-token"
+LOOPBACK = ("localhost", "127.0.0.1", "::1")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def host_name(host: str) -> str:
+    """``localhost:5000`` -> ``localhost``; ``[::1]:5000`` -> ``::1``."""
+    return (urlsplit(f"//{host}").hostname or "").lower()
+
+
+def allowed_hosts(settings: Settings) -> frozenset[str]:
+    return frozenset({*LOOPBACK, settings.host.lower(), *(h.lower() for h in settings.allowed_hosts)})
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
+
+
+class GuardMiddleware:
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+        self.hosts = allowed_hosts(settings)
+        self.origins = frozenset(settings.origins)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = _headers(scope)
+            self.check_host(headers)
+            path = scope["path"]
+            if (path == CONTROL or path.startswith(CONTROL + "/")) and not (
+                path.startswith(EXPORTS) and scope["method"] in SAFE_METHODS
+            ):
+                self.check_control(scope["method"], headers)
+        await self.app(scope, receive, send)
+
+    def check_host(self, headers: dict[str, str]) -> None:
+        host = headers.get("host")
+        if host is not None and host_name(host) not in self.hosts:
+            raise ApiError(
+                400,
+                "VALIDATION_ERROR",
+                f"Host {host_name(host) or host!r} is not this server: use localhost, or start the mock with "
+                "--allowed-host NAME",
+            )
+
+    def check_control(self, method: str, headers: dict[str, str]) -> None:
+        if self.settings.no_control:
+            raise ApiError(404, "NOT_FOUND", "The control API is off (--no-control)")
+        origin = headers.get("origin")
+        own = f"http://{headers.get('host', '')}"
+        if origin is not None and origin not in self.origins and origin != own:
+            raise ApiError(403, "FORBIDDEN", f"The control API answers only this server's pages, not {origin}")
+        if headers.get("sec-fetch-site") == "cross-site":
+            raise ApiError(403, "FORBIDDEN", "The control API answers only this server's pages, not another site's")
+        token = self.settings.control_token
+        if token and not hmac.compare_digest(headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+            raise ApiError(403, "FORBIDDEN", "The control API needs the control token: send X-Mock-Control-Token")
+        if method not in SAFE_METHODS:
+            kind = headers.get("content-type", "").split(";")[0].strip().lower()
+            if kind != "application/json":
+                raise ApiError(
+                    415,
+                    "UNSUPPORTED_MEDIA_TYPE",
+                    "Control API changes need Content-Type: application/json (send {} when there is nothing to say)",
+                )
