@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -47,15 +47,6 @@ class PastDay:
 
     def pools_paid(self) -> Decimal:
         return self.paid["premium"] + self.paid["performance"]
-
-
-def users_paid(beneficiaries: Iterable[str], owners: dict[str, str]) -> int:
-    """Distinct investors among a day's beneficiaries (``ros:<stake>`` counts the stake's owner)."""
-    users = set()
-    for tagged in beneficiaries:
-        kind, who = tagged.split(":", 1)
-        users.add(owners.get(who, who) if kind == "ros" else who)
-    return len(users)
 
 
 def history_record(past: PastDay) -> dict:

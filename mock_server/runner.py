@@ -130,7 +130,7 @@ class Runner:
                 self._moving -= 1
                 if target is not None:
                     self.clock.move_forward(end)
-                self.store.days.archive_ended(to_iso(end))
+                self.store.archive_ended(to_iso(end))
                 self._idle_until = None
                 if self._moving == 0 and self.store.changes.embedded:
                     mark = self.store.changes.mark()  # before the read: a write after it voids the idle

@@ -18,7 +18,8 @@ One small class per concept (``users``, ``schedule``, ``stakes``, ``days``, ``le
 all on one database and one ``Changes`` counter; ``Store`` holds them and resets them together.
 
 Open days live in ``distributions`` / ``distribution_slots``; once a day has ended and nothing of it
-is pending, ``archive_ended_days`` moves it to ``distribution_history`` / ``slot_history``. The
+is pending, ``Store.archive_ended`` moves it to ``distribution_history`` / ``slot_history``, with
+a summary of its ledger in place of its per-stake entries (memory stays bounded over simulated years). The
 collections every request reads stay small (mongomock scans a whole collection on every query).
 """
 
@@ -27,6 +28,7 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Iterable
+from datetime import date, timedelta
 from decimal import Decimal
 
 import mongomock
@@ -79,6 +81,7 @@ class Changes:
 
     def bump(self) -> None:
         self._count += 1
+        self._cache.clear()  # nothing read before a write is worth keeping (and the cache stays small)
 
     def mark(self) -> int:
         return self._count
@@ -282,22 +285,6 @@ class Days(_Concept):
             for day in sorted(days, key=lambda d: d["date"], reverse=True)
         ]
 
-    def archive_ended(self, now: str) -> int:
-        """Move days that have ended (local midnight passed) with nothing pending into history."""
-        moved = 0
-        for day in self.db.distributions.find({"dayEnd": {"$lte": now}}):
-            slots = self.slots_of(day["date"])
-            if any(slot["status"] in ("PENDING", "EXECUTING") for slot in slots):
-                continue  # a slot still waits or is running (perhaps in another clock move)
-            self._changed()
-            if slots:
-                self.db.slot_history.insert_many(slots)
-            self.db.distribution_history.insert_one(day)
-            self.db.distribution_slots.delete_many({"date": day["date"]})
-            self.db.distributions.delete_one({"_id": day["_id"]})
-            moved += 1
-        return moved
-
 
 class Ledger(_Concept):
     """What was paid: one entry per (date, slot), holding each beneficiary once."""
@@ -332,16 +319,23 @@ class Ledger(_Concept):
         """What the ledger holds as paid on ``date``, per kind (``ros``, ``premium``, ``performance``)."""
         return self.changes.cached(f"paid:{date}", lambda: _totals(self.db.payouts.find({"date": date})))
 
-    def days(self, dates: Iterable[str]) -> dict[str, tuple[dict[str, Decimal], frozenset[str]]]:
-        """Per date: what was paid per kind, and every beneficiary (stake ids for ``ros``, user ids
-        for the pools, each tagged with its kind: ``ros:<stake>``)."""
+    def summaries(self, dates: Iterable[str], owners: dict[str, str]) -> dict[str, dict]:
+        """Per date: ``{"paid": {kind: Decimal}, "usersPaid": n}``, the distinct investors paid
+        anything (a stake's ROS counts for its owner, ``owners``: stake id -> investor)."""
         by_date: dict[str, list[dict]] = {date: [] for date in dates}
         for entry in self.db.payouts.find({"date": {"$in": list(by_date)}}):
             by_date[entry["date"]].append(entry)
-        return {
-            date: (_totals(entries), frozenset(f"{kind}:{who}" for e in entries for kind in KINDS for who in e[kind]))
-            for date, entries in by_date.items()
-        }
+        summaries = {}
+        for day, entries in by_date.items():
+            users = {owners.get(stake, stake) for e in entries for stake in e["ros"]}
+            users |= {user for e in entries for kind in ("premium", "performance") for user in e[kind]}
+            summaries[day] = {"paid": _totals(entries), "usersPaid": len(users)}
+        return summaries
+
+    def drop(self, date: str) -> None:
+        """Forget ``date``'s entries (an archived day keeps their summary instead)."""
+        self._changed()
+        self.db.payouts.delete_many({"date": date})
 
 
 def _totals(entries: Iterable[dict]) -> dict[str, Decimal]:
@@ -389,6 +383,9 @@ class Exports(_Concept):
         return doc["text"] if doc else None
 
 
+ARCHIVE_WINDOW_DAYS = 400  # archived days older than this are dropped
+
+
 class Store:
     """Every concept on one database, reset together."""
 
@@ -408,6 +405,52 @@ class Store:
     def embedded(self) -> bool:
         """True for mongomock: then this process is the only writer, and may trust ``changes``."""
         return self.changes.embedded
+
+    def archive_ended(self, now: str) -> int:
+        """Move days that have ended (local midnight passed) with nothing pending or running into
+        history, each with a summary of its ledger (totals, users paid) in place of the per-stake
+        entries, which nothing can add to any more; drop archived days older than the window."""
+        moved = 0
+        owners = None
+        for day in self.db.distributions.find({"dayEnd": {"$lte": now}}):
+            slots = self.days.slots_of(day["date"])
+            if any(slot["status"] in ("PENDING", "EXECUTING") for slot in slots):
+                continue  # a slot still waits or is running (perhaps in another clock move)
+            owners = owners if owners is not None else self.stakes.owners()
+            summary = self.ledger.summaries([day["date"]], owners)[day["date"]]
+            self.changes.bump()
+            if slots:
+                self.db.slot_history.insert_many(slots)
+            stored = {k: str(v) for k, v in summary["paid"].items()}
+            self.db.distribution_history.insert_one(
+                {**day, "ledger": {"paid": stored, "usersPaid": summary["usersPaid"]}}
+            )
+            self.db.distribution_slots.delete_many({"date": day["date"]})
+            self.db.distributions.delete_one({"_id": day["_id"]})
+            self.ledger.drop(day["date"])
+            moved += 1
+        if moved:
+            self._forget_before(now)
+        return moved
+
+    def _forget_before(self, now: str) -> None:
+        oldest = (date.fromisoformat(now[:10]) - timedelta(days=ARCHIVE_WINDOW_DAYS)).isoformat()
+        self.changes.bump()
+        self.db.distribution_history.delete_many({"date": {"$lt": oldest}})
+        self.db.slot_history.delete_many({"date": {"$lt": oldest}})
+
+    def summaries(self, days: list[dict]) -> dict[str, dict]:
+        """Each day's ledger summary (``Ledger.summaries``): kept with an archived day, else read."""
+        open_dates = [day["date"] for day in days if "ledger" not in day]
+        found = self.ledger.summaries(open_dates, self.stakes.owners()) if open_dates else {}
+        for day in days:
+            if "ledger" in day:
+                kept = day["ledger"]
+                found[day["date"]] = {
+                    "paid": {k: exact(v) for k, v in kept["paid"].items()},
+                    "usersPaid": kept["usersPaid"],
+                }
+        return found
 
     def reset(self, fixtures: Fixtures) -> None:
         self.changes.bump()

@@ -29,31 +29,31 @@ def day_body(ros: float) -> dict:
 
 @pytest.fixture
 def week():
-    """Seven days queued (without pools) and run; yields the client, the app and each day's slot cards."""
+    """Seven days queued (without pools) and run; yields the client, each day's slot cards and its
+    ledger, read while the day was still open."""
     app = make_app()
     client = TestClient(app)
-    headers = admin_headers(client, code=True)
-    assert client.put(SCHEDULE, headers=headers, json=THREE).status_code == 200
-    cards = {}
+    assert client.put(SCHEDULE, headers=admin_headers(client, code=True), json=THREE).status_code == 200
+    cards, ledgers = {}, {}
     for n in range(7):
         day = f"2026-02-{12 + n:02d}"
-        assert (
-            client.post(QUEUE, headers=admin_headers(client, code=True), json=day_body(0.5 + n / 10)).status_code == 201
-        )
+        queued = client.post(QUEUE, headers=admin_headers(client, code=True), json=day_body(0.5 + n / 10))
+        assert queued.status_code == 201
         client.post("/__mock/clock/advance", json={"until": f"{day}T22:30:00.000Z"})
-        cards[day] = client.get(STATUS, headers=headers).json()["data"]["distributionSlots"]
+        cards[day] = client.get(STATUS, headers=admin_headers(client)).json()["data"]["distributionSlots"]
+        ledgers[day] = app.services.store.ledger.paid(day)
         client.post("/__mock/clock/advance", json={"until": f"2026-02-{13 + n:02d}T07:00:00.000Z"})
-    return client, app, cards
+    return client, cards, ledgers
 
 
 def test_a_week_of_history_is_the_ledger(week):
-    client, app, cards = week
-    headers = admin_headers(client)  # a week on, the first token has expired
+    """Each record (the days archived since) equals its day's ledger and the sums of its slot cards."""
+    client, cards, ledgers = week
+    headers = admin_headers(client)
     records = client.get(f"{DECLARATIONS}/history", headers=headers, params={"limit": 100}).json()["data"]["records"]
     assert [r["date"] for r in records] == sorted(cards, reverse=True)
-    ledger = app.services.store.ledger
     for record in records:
-        paid = ledger.paid(record["date"])
+        paid = ledgers[record["date"]]
         slots = cards[record["date"]]
         from_cards = sum(Decimal(str(s["executionDetails"]["rosStats"]["totalDistributed"])) for s in slots)
         assert Decimal(str(record["stakeRosDistributedUSDT"])) == paid["ros"] == from_cards

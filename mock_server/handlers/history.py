@@ -10,7 +10,7 @@ from connexion import request
 
 from ..domain.schedule import to_iso
 from ..errors import ApiError
-from ..history import PastDay, details_view, history_csv, history_page, users_paid
+from ..history import PastDay, details_view, history_csv, history_page
 from ..services import Services, current
 
 
@@ -25,14 +25,9 @@ def _date(value: str | None, name: str) -> str | None:
 
 def past_days(services: Services, start: str | None, end: str | None, status: str | None = None) -> list[PastDay]:
     """Every distributed date from ``start`` to ``end`` (open or archived), newest first."""
-    days = services.store.days.between(start, end)
-    ledger = services.store.ledger.days([day["date"] for day, _ in days])
-    owners = services.store.stakes.owners()
-    found = [
-        PastDay(day, slots, ledger[day["date"]][0], users_paid(ledger[day["date"]][1], owners))
-        for day, slots in days
-        if slots
-    ]
+    days = [(day, slots) for day, slots in services.store.days.between(start, end) if slots]
+    ledger = services.store.summaries([day for day, _ in days])
+    found = [PastDay(day, slots, ledger[day["date"]]["paid"], ledger[day["date"]]["usersPaid"]) for day, slots in days]
     return [past for past in found if status is None or past.status == status]
 
 
