@@ -27,6 +27,7 @@ from .routes import METHODS, Routes
 from .runner import Runner
 from .services import Services, operation_rules
 from .settings import Settings
+from .state_file import StateFile
 from .store import Store, connect
 from .validation import VALIDATORS
 
@@ -54,7 +55,11 @@ def build_services(
     fixtures = load(settings.fixtures_dir, settings.profile)
     clock = clock or Clock(settings.start_time, frozen=settings.frozen)
     store = Store(db if db is not None else connect(settings.mongo_uri, settings.database))
-    store.reset(fixtures)
+    state_file = StateFile(settings.state_file, store) if settings.state_file else None
+    if state_file is not None and state_file.exists():
+        state_file.load()
+    elif store.is_empty():  # a MongoDB that holds state is used as it is (reset on purpose: /__mock/reset)
+        store.reset(fixtures)
     return Services(
         settings=settings,
         clock=clock,
@@ -64,6 +69,7 @@ def build_services(
         runner=Runner(clock, store),
         operations=operation_rules(contract),
         routes=routes,
+        state_file=state_file,
     )
 
 
@@ -78,6 +84,7 @@ def _ticker(services: Services):
                 if not services.clock.frozen:
                     try:
                         services.runner.catch_up()
+                        services.persist()
                     except Exception:  # keep ticking; the error is in the log
                         log.exception("real-time catch-up failed")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import logging
 import os
+import socket
 import sys
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .clock import within_bounds
 from .domain.schedule import parse_iso
@@ -111,9 +114,60 @@ def build_parser() -> Parser:
         "--validate-responses", action="store_true", help="check every response against the contract (slower)"
     )
     serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--state-file",
+        type=Path,
+        metavar="PATH",
+        help="keep the embedded store in this file: written on every change, loaded at start (default: memory only)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        dest="allowed_hosts",
+        metavar="NAME",
+        default=[],
+        help="a further Host name the server answers to (repeatable; localhost, 127.0.0.1 and [::1] always)",
+    )
+    serve.add_argument(
+        "--control-token",
+        default=DEFAULTS.control_token,
+        metavar="TOKEN",
+        help="require this token (X-Mock-Control-Token) on every /__mock/ call; needed to bind a non-loopback "
+        "address (env MOCK_CONTROL_TOKEN)",
+    )
+    serve.add_argument("--no-control", action="store_true", help="serve no /__mock/ control API")
+    serve.add_argument(
+        "--max-body",
+        type=_positive,
+        default=DEFAULTS.max_body,
+        metavar="BYTES",
+        help=f"the largest request body accepted (default {DEFAULTS.max_body}; larger: 413)",
+    )
+    serve.add_argument(
+        "--jwt-secret",
+        default=DEFAULTS.jwt_secret,
+        metavar="SECRET",
+        help="the HS256 key of the tokens (env MOCK_JWT_SECRET; default: a fixed, public one)",
+    )
+
+    reset = commands.add_parser(
+        "reset",
+        help="reseed a MongoDB database or a state file with the fixtures",
+        description="Put a --mongo-uri database or a --state-file back to the fixtures (serve never wipes them).",
+    )
+    reset.add_argument("--mongo-uri", default=DEFAULTS.mongo_uri, help="the MongoDB database (env MOCK_MONGO_URI)")
+    reset.add_argument("--state-file", type=Path, metavar="PATH", help="the state file")
+    reset.add_argument("--fixtures", type=Path, default=DEFAULTS.fixtures_dir, help="folder of fixture YAML files")
+    reset.add_argument("--profile", choices=PROFILES, default=DEFAULTS.profile, help="as for serve")
 
     clock = commands.add_parser("clock", help="read or move the clock of a running mock")
     clock.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
+    clock.add_argument(
+        "--control-token",
+        default=DEFAULTS.control_token,
+        metavar="TOKEN",
+        help="the mock's control token, if it has one",
+    )
     moves = clock.add_mutually_exclusive_group()
     moves.add_argument("--advance", type=float, metavar="SECONDS", help="move forwards by SECONDS")
     moves.add_argument("--next-slot", action="store_true", help="move to the next slot and run it")
@@ -141,6 +195,75 @@ def build_parser() -> Parser:
     return parser
 
 
+class StartupError(Exception):
+    """A reason the server cannot start, said in one line."""
+
+
+def _settings_of(args: argparse.Namespace) -> Settings:
+    origins = tuple(args.origins or DEFAULTS.origins)
+    if "*" in origins:
+        raise StartupError(
+            "--origin '*' is refused: with credentials it would let every site act as you; name each origin"
+        )
+    for origin in origins:
+        parts = urlsplit(origin)
+        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
+            raise StartupError(f"--origin {origin!r} is not an origin such as http://localhost:3000")
+    loopback = args.host.lower() in ("localhost", "127.0.0.1", "::1")
+    if not loopback and not (args.control_token or args.no_control):
+        raise StartupError(
+            f"--host {args.host} lets the network reach the control API (tokens, 2FA codes, reset): add "
+            "--control-token TOKEN, or --no-control"
+        )
+    if args.state_file and args.mongo_uri:
+        raise StartupError("--state-file is for the embedded store; a --mongo-uri database keeps its state itself")
+    if not args.fixtures.is_dir():
+        raise StartupError(f"--fixtures {args.fixtures}: no such folder")
+    return Settings(
+        host=args.host,
+        port=args.port,
+        origins=tuple(o.rstrip("/") for o in origins),
+        mongo_uri=args.mongo_uri,
+        fixtures_dir=args.fixtures,
+        profile=args.profile,
+        state_file=args.state_file,
+        start_time=args.start_time,
+        frozen=args.frozen,
+        strict_2fa=args.strict_2fa,
+        require_2fa=args.require_2fa,
+        validate_responses=args.validate_responses,
+        log_requests=not args.quiet,
+        allowed_hosts=tuple(args.allowed_hosts),
+        control_token=args.control_token,
+        no_control=args.no_control,
+        max_body=args.max_body,
+        jwt_secret=args.jwt_secret,
+    )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as failed:
+        sock.close()
+        if failed.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"port {port} is in use (another mock? stop it, or start this one with --port {port + 1})"
+            ) from None
+        raise StartupError(f"cannot listen on {host}:{port}: {failed.strerror}") from None
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _fail(command: str, reason: object) -> int:
+    print(f"novunt-mock {command}: error: {reason}", file=sys.stderr, flush=True)
+    return 2
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -150,52 +273,67 @@ def serve(args: argparse.Namespace) -> int:
     logging.getLogger("connexion").setLevel(logging.WARNING)
     if args.quiet:
         logging.getLogger("mock_server.access").setLevel(logging.WARNING)
-    settings = Settings(
-        host=args.host,
-        port=args.port,
-        origins=tuple(args.origins or DEFAULTS.origins),
-        mongo_uri=args.mongo_uri,
-        fixtures_dir=args.fixtures,
-        profile=args.profile,
-        start_time=args.start_time,
-        frozen=args.frozen,
-        strict_2fa=args.strict_2fa,
-        require_2fa=args.require_2fa,
-        validate_responses=args.validate_responses,
-        log_requests=not args.quiet,
-    )
-    app = create_app(settings)
+    try:
+        settings = _settings_of(args)
+        app = create_app(settings)
+        sock = _bind(args.host, args.port)
+    except (StartupError, ConnectionError, ValueError, OSError) as refused:
+        return _fail("serve", refused)
     clock = app.services.clock
+    where = "memory" if not (settings.state_file or settings.mongo_uri) else settings.state_file or "MongoDB"
     print(
         f"Mock server on http://{args.host}:{args.port}  (clock {clock.now().isoformat()}, "
-        f"{'frozen' if clock.frozen else 'real time'}; profile {settings.profile}; Swagger UI at /ui and /__mock/ui)",
+        f"{'frozen' if clock.frozen else 'real time'}; profile {settings.profile}; state in {where}; "
+        "Swagger UI at /ui and /__mock/ui)",
         flush=True,
     )
-    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
+    server.run(sockets=[sock])
     return 0
+
+
+def reset(args: argparse.Namespace) -> int:
+    from .fixtures import load
+    from .state_file import StateFile
+    from .store import Store, connect
+
+    if bool(args.mongo_uri) == bool(args.state_file):
+        return _fail("reset", "give exactly one of --mongo-uri and --state-file")
+    try:
+        store = Store(connect(args.mongo_uri, DEFAULTS.database))
+        store.reset(load(args.fixtures, args.profile))
+        if args.state_file:
+            StateFile(args.state_file, store).save_if_changed()
+    except (ConnectionError, ValueError, OSError) as failed:
+        return _fail("reset", failed)
+    print(f"Reset {'the MongoDB database' if args.mongo_uri else args.state_file} to the fixtures ({args.profile})")
+    return 0
+
+
+CLOCK_MOVES = {  # option -> (path, body)
+    "next_slot": ("/clock/advance", {"to": "next-slot"}),
+    "reset": ("/reset", {}),
+    "now": ("/clock/now", {}),
+    "pause": ("/clock/pause", {}),
+    "resume": ("/clock/resume", {}),
+}
 
 
 def clock(args: argparse.Namespace) -> int:
     import httpx
 
-    base = args.url.rstrip("/") + "/__mock"
+    headers = {"X-Mock-Control-Token": args.control_token} if args.control_token else {}
+    client = httpx.Client(base_url=args.url.rstrip("/") + "/__mock", headers=headers, timeout=60)
+    chosen = next((move for name, move in CLOCK_MOVES.items() if getattr(args, name)), None)
     try:
         if args.advance is not None:
-            response = httpx.post(f"{base}/clock/advance", json={"seconds": args.advance})
-        elif args.next_slot:
-            response = httpx.post(f"{base}/clock/advance", json={"to": "next-slot"})
+            response = client.post("/clock/advance", json={"seconds": args.advance})
         elif args.until is not None:
-            response = httpx.post(f"{base}/clock/advance", json={"until": args.until.isoformat()})
-        elif args.reset:
-            response = httpx.post(f"{base}/reset", json={})
-        elif args.now:
-            response = httpx.post(f"{base}/clock/now", json={})
-        elif args.pause:
-            response = httpx.post(f"{base}/clock/pause", json={})
-        elif args.resume:
-            response = httpx.post(f"{base}/clock/resume", json={})
+            response = client.post("/clock/advance", json={"until": args.until.isoformat()})
+        elif chosen is not None:
+            response = client.post(chosen[0], json=chosen[1])
         else:
-            response = httpx.get(f"{base}/clock")
+            response = client.get("/clock")
     except httpx.HTTPError as exc:
         print(f"novunt-mock clock: cannot reach {args.url}: {exc}", file=sys.stderr)
         return 1
@@ -286,7 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     if unknown and args.command not in ("verify", "fuzz"):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.pytest_args = [*unknown, *passed]
-    return {"serve": serve, "clock": clock, "verify": verify, "fuzz": fuzz}[args.command](args)
+    return {"serve": serve, "clock": clock, "verify": verify, "fuzz": fuzz, "reset": reset}[args.command](args)
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ CLOCK_MOVES = ("/__mock/clock", "/__mock/reset")
 class ServicesMiddleware:
     """Puts this app's ``Services`` in the scope, and runs whatever is due at the clock's instant
     before the request is handled: the one place on the request path that does, so that no handler
-    reads or changes a state that is behind the clock (BRIEF §6: past-due work runs at once)."""
+    reads or changes a state that is behind the clock (BRIEF §6: past-due work runs at once). After
+    the request, what it changed is written to the state file (``--state-file``)."""
 
     def __init__(self, app: ASGIApp, services: Services) -> None:
         self.app = app
@@ -49,6 +50,11 @@ class ServicesMiddleware:
             scope.setdefault("extensions", {})[SCOPE_KEY] = {"services": self.services, "body": None}
             if scope["method"] != "OPTIONS" and not scope["path"].startswith(CLOCK_MOVES):
                 self.services.runner.catch_up()
+            try:
+                await self.app(scope, receive, send)
+            finally:
+                self.services.persist()
+            return
         await self.app(scope, receive, send)
 
 

@@ -20,6 +20,7 @@ from .store import Store
 
 if TYPE_CHECKING:
     from .runner import Runner
+    from .state_file import StateFile
 
 SCOPE_KEY = "mock_server"
 
@@ -42,6 +43,12 @@ class Services:
     runner: Runner
     operations: dict[str, OperationRules]
     routes: Routes
+    state_file: StateFile | None = None
+
+    def persist(self) -> None:
+        """Write the state file when there is one and something changed."""
+        if self.state_file is not None:
+            self.state_file.save_if_changed()
 
 
 def services_of(scope: dict) -> Services:

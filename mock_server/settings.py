@@ -18,6 +18,7 @@ class Settings:
     mongo_uri: str | None = field(default_factory=lambda: os.environ.get("MOCK_MONGO_URI") or None)
     database: str = "novunt_mock"
     fixtures_dir: Path = FIXTURES_DIR
+    state_file: Path | None = None
     profile: str = field(default_factory=lambda: os.environ.get("MOCK_PROFILE") or "current")
     start_time: datetime | None = None
     frozen: bool = False

@@ -62,8 +62,34 @@ def slot_key(date: str, slot_number: int) -> str:
 
 
 def connect(mongo_uri: str | None, database: str) -> Database:
-    client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=3000) if mongo_uri else mongomock.MongoClient()
-    return client[database]
+    """The database: mongomock's, or the one a MongoDB URI names (``database`` when it names none).
+
+    Raises ``ConnectionError`` (one line, no password) when the URI is wrong or MongoDB does not answer.
+    """
+    if not mongo_uri:
+        return mongomock.MongoClient()[database]
+    shown = redact_uri(mongo_uri)
+    if not mongo_uri.startswith(("mongodb://", "mongodb+srv://")):
+        raise ConnectionError(f"--mongo-uri {shown} is not a MongoDB URI (mongodb://HOST[:PORT]/DATABASE)")
+    try:
+        client = pymongo.MongoClient(mongo_uri, serverSelectionTimeoutMS=3000)
+        db = client.get_default_database(default=database)
+        client.admin.command("ping")
+    except pymongo.errors.ConfigurationError as wrong:
+        raise ConnectionError(f"--mongo-uri {shown} is not a MongoDB URI: {wrong}") from None
+    except (pymongo.errors.PyMongoError, ValueError) as failed:
+        reason = str(failed).split(" (configured")[0].split(", Timeout")[0]
+        raise ConnectionError(f"cannot reach MongoDB at {shown}: {reason}") from None
+    return db
+
+
+def redact_uri(uri: str) -> str:
+    """A MongoDB URI without its password, for messages."""
+    scheme, sep, rest = uri.partition("://")
+    if "@" not in rest:
+        return uri
+    credentials, _, host = rest.rpartition("@")
+    return f"{scheme}{sep}{credentials.split(':')[0]}:***@{host}"
 
 
 class Changes:
@@ -452,16 +478,37 @@ class Store:
                 }
         return found
 
-    def reset(self, fixtures: Fixtures) -> None:
+    COLLECTIONS = (*INDEXES, "settings", "pools")
+
+    def is_empty(self) -> bool:
+        """Nothing of ours in the database (fixtures are loaded only then)."""
+        return all(self.db[name].count_documents({}, limit=1) == 0 for name in self.COLLECTIONS)
+
+    def snapshot(self) -> dict[str, list[dict]]:
+        return {name: list(self.db[name].find()) for name in self.COLLECTIONS}
+
+    def restore(self, collections: dict[str, list[dict]]) -> None:
+        """Exactly these documents (a ``snapshot``), in place of whatever the store held."""
+        self._recreate()
+        for name, documents in collections.items():
+            if name in self.COLLECTIONS and documents:
+                self.db[name].insert_many(documents)
         self.changes.bump()
-        for name in (*INDEXES, "settings", "pools"):
+
+    def _recreate(self) -> None:
+        self.changes.bump()
+        for name in self.COLLECTIONS:
             self.db.drop_collection(name)
         for name, indexes in INDEXES.items():
             for keys, unique in indexes:
                 self.db[name].create_index(keys, unique=unique)
+
+    def reset(self, fixtures: Fixtures) -> None:
+        self._recreate()
         self.db.users.insert_many([dict(identity) for identity in fixtures.identities])
         self.db.investors.insert_many([dict(investor) for investor in fixtures.investors])
         self.db.stakes.insert_many([dict(stake) for stake in fixtures.stakes])
         self.db.pools.insert_many([{"_id": name, **dict(rules)} for name, rules in fixtures.pools.items()])
         if fixtures.schedule is not None:
             self.db.settings.insert_one(dict(fixtures.schedule))
+        self.changes.bump()
