@@ -135,7 +135,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     if settings.log_requests:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     # In this order, outermost first: who may ask, then the services and due work, then the body.
-    app.add_middleware(GuardMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings)
+    app.add_middleware(GuardMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, routes=routes)
     app.add_middleware(ServicesMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)
     app.add_middleware(BodyMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, max_body=settings.max_body)
     app.services = services  # for tests and the CLI

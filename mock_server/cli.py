@@ -35,7 +35,7 @@ def _instant(text: str) -> datetime:
     except (ValueError, OverflowError):
         raise argparse.ArgumentTypeError(f"not an ISO 8601 instant: {text!r}") from None
     if not within_bounds(instant):
-        raise argparse.ArgumentTypeError(f"{text!r} is outside the mock's clock range, 2000-01-01 .. 2099-12-31")
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the mock's clock range, the years 2000-2099")
     return instant
 
 

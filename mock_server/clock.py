@@ -11,12 +11,14 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
-EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
-LATEST = datetime(2099, 12, 31, 23, 59, 59, tzinfo=UTC)  # in real time the clock stops here
+# Every instant whose local date, in some zone, is 2000-01-01 .. 2099-12-31 (offsets run from -12:00
+# to +14:00): years print with four digits everywhere, and every library the mock uses copes.
+EARLIEST = datetime(1999, 12, 31, 10, 0, 0, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, 11, 59, 59, tzinfo=UTC)  # in real time the clock stops here
 
 
 def within_bounds(instant: datetime) -> bool:
-    """Whether the simulated clock may show ``instant`` (2000-01-01 .. 2099-12-31, UTC)."""
+    """Whether the simulated clock may show ``instant`` (``EARLIEST`` .. ``LATEST``)."""
     return EARLIEST <= instant <= LATEST
 
 

@@ -10,8 +10,9 @@ The mock runs on a developer's laptop beside a browser open on arbitrary sites, 
   across sites without a preflight); with ``--control-token`` every control call must carry it in
   ``X-Mock-Control-Token`` (403); with ``--no-control`` the control API is not served (404).
 
-History exports (``/__mock/exports/...``) are links a browser opens: their random name is the key,
-so they are exempt from the origin, token and no-control checks.
+No redirect names a host (``relative_redirects``). History exports (``/__mock/exports/...``) are
+links a browser opens: their random name is the key, so they are exempt from the origin, token and
+no-control checks.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from __future__ import annotations
 import hmac
 from urllib.parse import urlsplit
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import ApiError
+from .routes import Routes
 from .settings import Settings
 
 CONTROL = "/__mock"
@@ -40,14 +42,35 @@ def allowed_hosts(settings: Settings) -> frozenset[str]:
     return frozenset({*LOOPBACK, settings.host.lower(), *(h.lower() for h in settings.allowed_hosts)})
 
 
+def relative_redirects(send: Send) -> Send:
+    """Redirects (``/cron-status/`` -> ``/cron-status``, ``/ui`` -> ``/ui/``) point at a path, never
+    at a host taken from the request's ``Host`` header."""
+
+    async def sending(message: Message) -> None:
+        if message["type"] == "http.response.start" and 300 <= message["status"] < 400:
+            message["headers"] = [
+                (name, _path_only(value) if name.lower() == b"location" else value)
+                for name, value in message.get("headers", [])
+            ]
+        await send(message)
+
+    return sending
+
+
+def _path_only(location: bytes) -> bytes:
+    parts = urlsplit(location.decode("latin-1"))
+    return (parts.path or "/").encode("latin-1") + (b"?" + parts.query.encode("latin-1") if parts.query else b"")
+
+
 def _headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
 
 
 class GuardMiddleware:
-    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+    def __init__(self, app: ASGIApp, settings: Settings, routes: Routes) -> None:
         self.app = app
         self.settings = settings
+        self.routes = routes
         self.hosts = allowed_hosts(settings)
         self.origins = frozenset(settings.origins)
 
@@ -59,7 +82,9 @@ class GuardMiddleware:
             if (path == CONTROL or path.startswith(CONTROL + "/")) and not (
                 path.startswith(EXPORTS) and scope["method"] in SAFE_METHODS
             ):
-                self.check_control(scope["method"], headers)
+                self.check_control(scope["method"], path, headers)
+            await self.app(scope, receive, relative_redirects(send))
+            return
         await self.app(scope, receive, send)
 
     def check_host(self, headers: dict[str, str]) -> None:
@@ -72,7 +97,7 @@ class GuardMiddleware:
                 "--allowed-host NAME",
             )
 
-    def check_control(self, method: str, headers: dict[str, str]) -> None:
+    def check_control(self, method: str, path: str, headers: dict[str, str]) -> None:
         if self.settings.no_control:
             raise ApiError(404, "NOT_FOUND", "The control API is off (--no-control)")
         origin = headers.get("origin")
@@ -84,7 +109,7 @@ class GuardMiddleware:
         token = self.settings.control_token
         if token and not hmac.compare_digest(headers.get(TOKEN_HEADER, "").encode(), token.encode()):
             raise ApiError(403, "FORBIDDEN", "The control API needs the control token: send X-Mock-Control-Token")
-        if method not in SAFE_METHODS:
+        if method not in SAFE_METHODS and self.routes.operation_id(method, path):  # else 404/405 as usual
             kind = headers.get("content-type", "").split(";")[0].strip().lower()
             if kind != "application/json":
                 raise ApiError(

@@ -141,4 +141,12 @@ class AccessLogMiddleware:
             await self.app(scope, receive, send_and_note)
         finally:
             elapsed = (time.perf_counter() - started) * 1000
-            access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+            access_log.info("%s %s %d %.1fms", scope["method"], printable(scope["path"]), status, elapsed)
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters (and non-ASCII) escaped: a path cannot forge a log line."""
+    return text.encode("ascii", "backslashreplace").decode("ascii").replace("\n", "\\n").translate(CONTROLS)
+
+
+CONTROLS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}

@@ -100,11 +100,11 @@ async def advance_clock(body: dict, **_) -> tuple[dict, int]:
     elif "until" in given:
         target = _instant(body["until"], "until")
         if target < now:
-            raise ApiError.validation([f"until: {body['until']} is before the clock ({to_iso(now)})"])
+            raise ApiError(409, "CONFLICT", f"until: {body['until']} is before the clock ({to_iso(now)})")
     else:
         found = next_slot_instant(services)
         if found is None:
-            raise ApiError.validation(["Nothing is scheduled: the schedule is disabled and no slot is pending"])
+            raise ApiError(409, "CONFLICT", "Nothing is scheduled: the schedule is disabled and no slot is pending")
         target = found
     ran = services.runner.advance_to(target, racers=int(body.get("racers") or 1))
     return {**clock_view(services), "ran": ran}, 200
@@ -185,7 +185,6 @@ async def control_state(**_) -> tuple[dict, int]:
         entry = {
             "identifier": identity["email"],
             "role": identity["role"],
-            "password": identity["password"],
             "twoFAEnabled": bool(identity.get("twoFAEnabled")),
         }
         if identity.get("totpSecret"):
