@@ -27,7 +27,8 @@ QUEUE = {
 }
 
 
-def simulate_year(days: int = 365) -> dict:
+def simulate_year(days: int = 365, *, keep: bool = False):
+    """The year's figures; with ``keep``, the app that lived it instead (for memory checks)."""
     settings = Settings(frozen=True, log_requests=False, allowed_hosts=("testserver",))
     app = create_app(settings, clock=Clock(parse_iso(START)))
     client = TestClient(app)
@@ -48,7 +49,7 @@ def simulate_year(days: int = 365) -> dict:
         slots += sum(1 for r in ran if r["status"] == "COMPLETED")
     seconds = time.perf_counter() - started
     assert slots == days * 10, f"{slots} slots completed of {days * 10}"
-    return {"days": days, "slots": slots, "seconds": round(seconds, 2)}
+    return app if keep else {"days": days, "slots": slots, "seconds": round(seconds, 2)}
 
 
 if __name__ == "__main__":

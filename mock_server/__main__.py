@@ -7,5 +7,9 @@ from .cli import main
 if __name__ == "__main__":
     args = sys.argv[1:]
     sys.exit(
-        main(args if args and args[0] in {"serve", "clock", "verify", "fuzz", "-h", "--help"} else ["serve", *args])
+        main(
+            args
+            if args and args[0] in {"serve", "reset", "clock", "verify", "fuzz", "-h", "--help"}
+            else ["serve", *args]
+        )
     )
