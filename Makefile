@@ -8,6 +8,7 @@ ARGS   ?=
 BASE_URL ?=
 
 SEED   ?= 20260211
+WORKERS ?= auto
 
 .PHONY: install serve test hunt lint contract fuzz verify compat bench clean
 
@@ -26,9 +27,10 @@ serve: $(STAMP)
 # mock: tests/test_live_safety.py), then the contract suite in-process, then over HTTP what only HTTP
 # shows (start-up, transport, CORS, the wire form of errors, a whole admin session).
 # A fixed Hypothesis seed keeps CI reproducible; `make hunt` and `make fuzz` explore with fresh seeds.
+# The mock's own tests run on every core (pytest-xdist, one file per worker; WORKERS=1 for one).
 HTTP_CASES ?= tc01 or tc04 or tc06 or tc13 or tc22 or tx07
 test: $(STAMP)
-	$(BIN)/python -m pytest tests --hypothesis-seed=$(SEED)
+	$(BIN)/python -m pytest tests --hypothesis-seed=$(SEED) -n $(WORKERS) --dist loadfile
 	$(BIN)/python -m pytest --pyargs contract_tests --hypothesis-seed=$(SEED)
 	$(BIN)/python -m pytest --pyargs contract_tests.cases --serve-mock -k "$(HTTP_CASES)"
 
