@@ -31,6 +31,9 @@ EXPORTS = "/__mock/exports/"
 TOKEN_HEADER = "x-mock-control-token"
 LOOPBACK = ("localhost", "127.0.0.1", "::1")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+# The page and the API's own docs hold no secret: a browser opens them without the control token
+# (the page then asks for it once, and sends it with every call).
+OPEN_PAGES = frozenset({CONTROL, f"{CONTROL}/", f"{CONTROL}/ui", f"{CONTROL}/ui/", f"{CONTROL}/openapi.json"})
 
 
 def host_name(host: str) -> str:
@@ -107,7 +110,11 @@ class GuardMiddleware:
         if headers.get("sec-fetch-site") == "cross-site":
             raise ApiError(403, "FORBIDDEN", "The control API answers only this server's pages, not another site's")
         token = self.settings.control_token
-        if token and not hmac.compare_digest(headers.get(TOKEN_HEADER, "").encode(), token.encode()):
+        if (
+            token
+            and not (method in SAFE_METHODS and path in OPEN_PAGES)
+            and not hmac.compare_digest(headers.get(TOKEN_HEADER, "").encode(), token.encode())
+        ):
             raise ApiError(403, "FORBIDDEN", "The control API needs the control token: send X-Mock-Control-Token")
         if method not in SAFE_METHODS and self.routes.operation_id(method, path):  # else 404/405 as usual
             kind = headers.get("content-type", "").split(";")[0].strip().lower()

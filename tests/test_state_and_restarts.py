@@ -127,6 +127,8 @@ def test_the_control_token_guards_the_control_api(tmp_path):
                                capture_output=True, text=True, timeout=60)  # fmt: skip
         assert clock.returncode == 0 and '"now"' in clock.stdout
         assert httpx.get(f"{url}/cron-status").status_code == 200  # the contract needs no control token
+        page = httpx.get(f"{url}/__mock/")
+        assert page.status_code == 200 and "X-Mock-Control-Token" in page.text  # the page asks for it
     finally:
         process.terminate()
         process.wait(timeout=10)
