@@ -21,7 +21,8 @@ from .domain.timezones import Catalogue
 from .fixtures import load
 from .guard import GuardMiddleware
 from .handlers import handlers_of
-from .middleware import AccessLogMiddleware, BodyMiddleware, ServicesMiddleware
+from .journal import Journal
+from .middleware import AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
 from .routes import METHODS, Routes
 from .runner import Runner
@@ -69,6 +70,7 @@ def build_services(
         runner=Runner(clock, store),
         operations=operation_rules(contract),
         routes=routes,
+        journal=Journal(settings.journal_size),
         state_file=state_file,
     )
 
@@ -134,6 +136,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     if settings.log_requests:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
+    app.add_middleware(JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
     # In this order, outermost first: who may ask, then the services and due work, then the body.
     app.add_middleware(GuardMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, routes=routes)
     app.add_middleware(ServicesMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)

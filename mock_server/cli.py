@@ -9,6 +9,7 @@ import logging
 import os
 import socket
 import sys
+import time
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -177,6 +178,20 @@ def build_parser() -> Parser:
     moves.add_argument("--pause", action="store_true", help="freeze the clock where it is")
     moves.add_argument("--resume", action="store_true", help="let the clock follow the wall clock again")
 
+    requests = commands.add_parser(
+        "requests",
+        help="print what a running mock was sent (the request journal)",
+        description="One line per request to the contract's routes, with the reason for every 4xx.",
+    )
+    requests.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
+    requests.add_argument("--control-token", default=DEFAULTS.control_token, metavar="TOKEN", help="if it has one")
+    requests.add_argument("--follow", "-f", action="store_true", help="keep printing requests as they come")
+    requests.add_argument("--method", help="only this method")
+    requests.add_argument("--path", help="only paths that start with this")
+    requests.add_argument("--operation-id", dest="operationId", help="only this operation")
+    requests.add_argument("--status", help="only this status (404) or class (4xx)")
+    requests.add_argument("--limit", type=_positive, default=50, help="at most the latest N at first (default 50)")
+
     verify = commands.add_parser(
         "verify",
         help="run the contract suite against a backend",
@@ -341,6 +356,31 @@ def clock(args: argparse.Namespace) -> int:
     return 0 if response.is_success else 1
 
 
+def requests(args: argparse.Namespace) -> int:
+    import httpx
+
+    from .journal import one_line
+    from .journal_client import RequestJournal
+
+    journal = RequestJournal(args.url, args.control_token)
+    filters = {"method": args.method, "path": args.path, "operationId": args.operationId, "status": args.status}
+    last, limit = 0, args.limit
+    try:
+        while True:
+            for entry in journal.find(**filters, since=last, limit=limit):
+                print(one_line(entry), flush=True)
+                last = entry["id"]
+            if not args.follow:
+                return 0
+            limit = None
+            time.sleep(0.5)
+    except httpx.HTTPError as failed:
+        print(f"novunt-mock requests: cannot read the journal at {args.url}: {failed}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+
+
 def _is_mock(url: str) -> bool:
     """Whether ``url`` is one of these mocks (its /__mock/ control API answers)."""
     import httpx
@@ -424,7 +464,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown and args.command not in ("verify", "fuzz"):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.pytest_args = [*unknown, *passed]
-    return {"serve": serve, "clock": clock, "verify": verify, "fuzz": fuzz, "reset": reset}[args.command](args)
+    commands = {"serve": serve, "clock": clock, "requests": requests, "verify": verify, "fuzz": fuzz, "reset": reset}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

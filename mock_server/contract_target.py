@@ -1,6 +1,6 @@
-"""This mock as the contract suite's default target (a pytest plugin; see ``contract_tests.hooks``).
-
-The suite never imports the mock: it asks for a target through these two hooks.
+"""This mock's pytest plugin: the contract suite's default target (see ``contract_tests.hooks``; the
+suite never imports the mock, it asks for a target through these two hooks), and the
+``mock_requests`` fixture an app's own tests use to assert what the app sent.
 """
 
 from __future__ import annotations
@@ -28,3 +28,14 @@ def pytest_contract_mock_command(port: int, start: str) -> list[str]:
         sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--frozen",
         "--start-time", start, "--quiet", "--validate-responses",
     ]  # fmt: skip
+
+
+@pytest.fixture
+def mock_requests():
+    """The running mock's request journal (``MOCK_URL``, default http://127.0.0.1:5000): clear it,
+    drive your app, then assert what the app sent (``mock_server.journal_client``)."""
+    from .journal_client import RequestJournal
+
+    journal = RequestJournal()
+    yield journal
+    journal.close()

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import json_input
+from .clock import wall_now
+from .domain.schedule import to_iso
 from .errors import ApiError
+from .journal import KEPT_BYTES, REDACTED, SECRET_HEADERS, problems_of, readable_body, redact
 from .services import SCOPE_KEY, Services
 
 access_log = logging.getLogger("mock_server.access")
@@ -150,3 +154,64 @@ def printable(text: str) -> str:
 
 
 CONTROLS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
+
+
+class JournalMiddleware:
+    """Records every request to the contract's routes in the journal (``journal.py``): the request
+    as sent (credentials redacted), the answer, the latency, and the reason for a refusal."""
+
+    def __init__(self, app: ASGIApp, services: Services) -> None:
+        self.app = app
+        self.services = services
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/__mock"):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        sent, answered = bytearray(), bytearray()
+        status = 500
+
+        async def receiving() -> Message:
+            message = await receive()
+            if message["type"] == "http.request" and len(sent) <= KEPT_BYTES:
+                sent.extend(message.get("body", b"")[: KEPT_BYTES + 1 - len(sent)])
+            return message
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and len(answered) <= KEPT_BYTES:
+                answered.extend(message.get("body", b"")[: KEPT_BYTES + 1 - len(answered)])
+            await send(message)
+
+        try:
+            await self.app(scope, receiving, sending)
+        finally:
+            self._record(scope, bytes(sent), status, bytes(answered), started)
+
+    def _record(self, scope: Scope, sent: bytes, status: int, answered: bytes, started: float) -> None:
+        services = self.services
+        query = {k: v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)}
+        headers = {
+            name.decode("latin-1"): (REDACTED if name.decode("latin-1") in SECRET_HEADERS else value.decode("latin-1"))
+            for name, value in scope.get("headers", [])
+        }
+        answer = readable_body(answered)
+        services.journal.record(
+            {
+                "wallTime": to_iso(wall_now()),
+                "simulatedTime": to_iso(services.clock.now()),
+                "method": scope["method"],
+                "path": scope["path"],
+                "query": redact(query),
+                "headers": headers,
+                "body": readable_body(sent),
+                "status": status,
+                "response": answer,
+                "latencyMs": round((time.perf_counter() - started) * 1000, 2),
+                "operationId": services.routes.operation_id(scope["method"], scope["path"]),
+                "problems": problems_of(status, answer),
+            }
+        )

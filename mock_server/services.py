@@ -14,6 +14,7 @@ from connexion import request as current_request
 from .clock import Clock
 from .domain.timezones import Catalogue
 from .fixtures import Fixtures
+from .journal import Journal
 from .routes import Routes, operations
 from .settings import Settings
 from .store import Store
@@ -43,6 +44,7 @@ class Services:
     runner: Runner
     operations: dict[str, OperationRules]
     routes: Routes
+    journal: Journal
     state_file: StateFile | None = None
 
     def persist(self) -> None:

@@ -35,3 +35,4 @@ class Settings:
     validate_responses: bool = False
     tick_seconds: float = 1.0
     log_requests: bool = True
+    journal_size: int = 1000

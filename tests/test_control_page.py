@@ -81,3 +81,15 @@ def test_hour_pause_and_codes(page):
     tab.click("#pause")
     tab.wait_for_selector("#pause:has-text('Pause')")
     assert httpx.get(f"{url}/__mock/clock").json()["frozen"] is False
+
+
+def test_the_page_shows_what_the_app_sent(page):
+    tab, url = page
+    tab.wait_for_selector("details.request")
+    assert "POST /api/v1/admin/daily-declaration-returns/today/queue 201" in tab.inner_text("#requests")
+    httpx.post(f"{url}/api/v1/admin/login", json={"identifier": "admin", "password": "Admin123!"})
+    tab.wait_for_selector("details.request[data-status='403']")
+    refused = tab.locator("details.request[data-status='403']")
+    assert "2FA_CODE_REQUIRED" not in refused.inner_text() and "code required" in refused.inner_text()
+    refused.locator("summary").click()
+    assert "[redacted]" in refused.inner_text() and "Admin123!" not in tab.content()

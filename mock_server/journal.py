@@ -1,0 +1,116 @@
+"""The request journal: every request to the contract's routes, as the app sent it, with what the
+mock answered and why (WireMock's request journal, with this contract's rules).
+
+A bounded ring buffer (``--journal-size``, default 1,000): the oldest entries go first, so memory
+stays flat however long the mock runs. Credentials never enter it: the ``Authorization``,
+``X-2FA-Code``, ``Cookie`` and control-token headers, and the ``twoFACode``, ``password``, ``token``
+and ``refreshToken`` fields (body, query or answer) are kept only as ``"[redacted]"``, so a test can
+still see that the app sent a code without the code itself.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from collections import deque
+from collections.abc import Iterable
+
+REDACTED = "[redacted]"
+SECRET_HEADERS = frozenset({"authorization", "x-2fa-code", "cookie", "set-cookie", "x-mock-control-token"})
+SECRET_FIELDS = frozenset({"twoFACode", "password", "token", "refreshToken"})
+KEPT_BYTES = 64 * 1024  # of a body, request or answer, beyond which the journal keeps a note only
+
+
+def redact(value):
+    """A JSON value with every secret field's value replaced (at any depth)."""
+    if isinstance(value, dict):
+        return {k: (REDACTED if k in SECRET_FIELDS and v is not None else redact(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(item) for item in value]
+    return value
+
+
+def readable_body(raw: bytes):
+    """What a body was: its JSON (redacted), its text, or a note of its size."""
+    if not raw:
+        return None
+    if len(raw) > KEPT_BYTES:
+        return f"[{len(raw)} bytes, not kept]"
+    text = raw.decode("utf-8", "replace")
+    try:
+        return redact(json.loads(text))
+    except ValueError:
+        return text
+
+
+def problems_of(status: int, answer) -> list[str]:
+    """Why the mock refused: the envelope's message and its ``errors`` lines."""
+    if status < 400 or not isinstance(answer, dict):
+        return []
+    lines = [str(answer.get("message", ""))]
+    lines += [str(line) for line in answer.get("errors") or [] if str(line) != lines[0]]
+    return [line for line in lines if line]
+
+
+class Journal:
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict) -> dict:
+        with self._lock:
+            entry = {"id": next(self._ids), **entry}
+            self._entries.append(entry)
+        return entry
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+        return count
+
+    def entries(
+        self,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        operation_id: str | None = None,
+        status: str | None = None,
+        since: int | None = None,
+        limit: int | None = None,
+    ) -> list[dict]:
+        """Oldest first. ``path`` matches a prefix; ``status`` is ``404`` or a class such as ``4xx``;
+        ``since`` keeps entries after that id; ``limit`` keeps the latest that many."""
+        with self._lock:
+            found: Iterable[dict] = list(self._entries)
+        found = [
+            e
+            for e in found
+            if (method is None or e["method"] == method.upper())
+            and (path is None or e["path"].startswith(path))
+            and (operation_id is None or e["operationId"] == operation_id)
+            and (status is None or _status_matches(e["status"], status))
+            and (since is None or e["id"] > since)
+        ]
+        return found[-limit:] if limit else found
+
+
+def _status_matches(status: int, wanted: str) -> bool:
+    wanted = wanted.strip().lower()
+    if len(wanted) == 3 and wanted.endswith("xx") and wanted[0].isdigit():
+        return str(status)[0] == wanted[0]
+    return wanted.isdigit() and status == int(wanted)
+
+
+def one_line(entry: dict) -> str:
+    """An entry as ``novunt-mock requests`` prints it: time, request, answer, latency, and the reason."""
+    query = "&".join(f"{k}={v}" for k, v in (entry.get("query") or {}).items())
+    target = entry["path"] + (f"?{query}" if query else "")
+    line = f"{entry['wallTime'][11:23]} {entry['method']} {target} {entry['status']} {entry['latencyMs']:.1f}ms"
+    if entry.get("operationId"):
+        line += f" {entry['operationId']}"
+    if entry.get("problems"):
+        line += " — " + "; ".join(entry["problems"])
+    return line
