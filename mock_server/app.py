@@ -24,6 +24,7 @@ from .handlers import handlers_of
 from .journal import Journal
 from .middleware import AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
+from .route_faults import RouteFaultMiddleware
 from .routes import METHODS, Routes
 from .runner import Runner
 from .services import Services, operation_rules
@@ -137,6 +138,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     if settings.log_requests:
         app.add_middleware(AccessLogMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION)
     app.add_middleware(JournalMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services)
+    app.add_middleware(
+        RouteFaultMiddleware, position=MiddlewarePosition.BEFORE_EXCEPTION, services=services, latency=settings.latency
+    )
     # In this order, outermost first: who may ask, then the services and due work, then the body.
     app.add_middleware(GuardMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, settings=settings, routes=routes)
     app.add_middleware(ServicesMiddleware, position=MiddlewarePosition.BEFORE_ROUTING, services=services)

@@ -46,6 +46,13 @@ def _port(text: str) -> int:
     return int(text)
 
 
+def _latency(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    if not low.isdigit() or not (high or low).isdigit() or int(low) > int(high or low) or int(high or low) > 120000:
+        raise argparse.ArgumentTypeError(f"milliseconds such as 300 or 200-800 (at most 120000), not {text!r}")
+    return int(low), int(high or low)
+
+
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"a whole number of at least 1, not {text!r}")
@@ -143,6 +150,19 @@ def build_parser() -> Parser:
         default=DEFAULTS.max_body,
         metavar="BYTES",
         help=f"the largest request body accepted (default {DEFAULTS.max_body}; larger: 413)",
+    )
+    serve.add_argument(
+        "--latency",
+        type=_latency,
+        metavar="MS[-MS]",
+        help="add this delay (or a random one in the range) to every contract route, e.g. 300 or 200-800",
+    )
+    serve.add_argument(
+        "--journal-size",
+        type=_positive,
+        default=DEFAULTS.journal_size,
+        metavar="N",
+        help=f"how many requests the journal keeps (default {DEFAULTS.journal_size})",
     )
     serve.add_argument(
         "--jwt-secret",
@@ -253,6 +273,8 @@ def _settings_of(args: argparse.Namespace) -> Settings:
         no_control=args.no_control,
         max_body=args.max_body,
         jwt_secret=args.jwt_secret,
+        latency=args.latency,
+        journal_size=args.journal_size,
     )
 
 

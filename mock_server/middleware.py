@@ -156,6 +156,12 @@ def printable(text: str) -> str:
 CONTROLS = {code: f"\\x{code:02x}" for code in (*range(32), 127)}
 
 
+def injected(scope: Scope) -> list[str]:
+    """What an HTTP fault did to this request (``route_faults.NOTE``), for the journal."""
+    note = scope.get("extensions", {}).get("route_fault")
+    return [note] if note else []
+
+
 class JournalMiddleware:
     """Records every request to the contract's routes in the journal (``journal.py``): the request
     as sent (credentials redacted), the answer, the latency, and the reason for a refusal."""
@@ -212,6 +218,7 @@ class JournalMiddleware:
                 "response": answer,
                 "latencyMs": round((time.perf_counter() - started) * 1000, 2),
                 "operationId": services.routes.operation_id(scope["method"], scope["path"]),
-                "problems": problems_of(status, answer),
+                "problems": problems_of(status, answer)
+                + list(filter(None, [scope.get("extensions", {}).get("route_fault")])),
             }
         )

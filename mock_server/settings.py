@@ -36,3 +36,4 @@ class Settings:
     tick_seconds: float = 1.0
     log_requests: bool = True
     journal_size: int = 1000
+    latency: tuple[int, int] | None = None  # milliseconds added to every contract route: (low, high)

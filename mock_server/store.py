@@ -33,6 +33,7 @@ from decimal import Decimal
 
 import mongomock
 import pymongo
+from bson import ObjectId
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
@@ -53,6 +54,7 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "payouts": [([("date", ASCENDING)], False)],
     "faults": [([("slotNumber", ASCENDING)], False)],
     "exports": [([("createdAt", ASCENDING)], False)],
+    "route_faults": [],
 }
 EXPORTS_KEPT = 20  # download links stay valid for the last this many exports
 
@@ -392,6 +394,37 @@ class Faults(_Concept):
             return None  # nothing was written
         self._changed()
         return {"error": fault["error"], "effect": fault.get("effect", "fail")}
+
+    def add_route(self, fault: dict) -> dict:
+        """Arm an HTTP fault (``route_faults.py``); ``times`` None: until cleared."""
+        self._changed()
+        stored = {**fault, "_id": str(ObjectId())}  # ObjectIds sort in the order they were made
+        self.db.route_faults.insert_one(stored)
+        return stored
+
+    def routes(self) -> list[dict]:
+        """The armed HTTP faults, in the order they were armed (read on every request: cached)."""
+        return self.changes.cached(
+            "route-faults",
+            lambda: list(self.db.route_faults.find({"$or": [{"times": None}, {"times": {"$gt": 0}}]}).sort("_id")),
+        )
+
+    def take_route(self, fault_id: str) -> bool:
+        """Use up one of a route fault's ``times``; False when another request used the last one."""
+        self._changed()
+        with self.atomic:
+            used = self.db.route_faults.find_one_and_update(
+                {"_id": fault_id, "$or": [{"times": None}, {"times": {"$gt": 0}}]},
+                {"$inc": {"used": 1}},
+            )
+            if used is not None and used.get("times") is not None:
+                self.db.route_faults.update_one({"_id": fault_id}, {"$inc": {"times": -1}})
+        return used is not None
+
+    def clear(self) -> int:
+        """Disarm every fault, slot and route; how many there were."""
+        self._changed()
+        return self.db.faults.delete_many({}).deleted_count + self.db.route_faults.delete_many({}).deleted_count
 
 
 class Exports(_Concept):

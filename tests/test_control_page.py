@@ -93,3 +93,35 @@ def test_the_page_shows_what_the_app_sent(page):
     assert "2FA_CODE_REQUIRED" not in refused.inner_text() and "code required" in refused.inner_text()
     refused.locator("summary").click()
     assert "[redacted]" in refused.inner_text() and "Admin123!" not in tab.content()
+
+
+def test_a_fault_from_the_page_is_what_the_app_then_meets(page):
+    """The page's buttons arm faults the admin app's own calls then meet, seen from the browser."""
+    tab, url = page
+    tab.click("#status-500")
+    tab.wait_for_selector("#route-faults:has-text('getTodayDistributionStatus')")
+    token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
+    seen = tab.evaluate(
+        """async (token) => {
+             const r = await fetch("/api/v1/admin/daily-declaration-returns/today/status",
+                                   {headers: {Authorization: "Bearer " + token}});
+             return [r.status, (await r.json()).error.code];
+           }""",
+        token,
+    )
+    assert seen == [500, "INTERNAL_ERROR"]
+    tab.click("#slow-save")
+    httpx.post(f"{url}/__mock/faults", json={"operationId": "getCronStatus", "drop": True, "times": 1})
+    dropped = tab.evaluate("async () => { try { await (await fetch('/cron-status')).json(); return 'answered'; }"
+                           " catch (e) { return 'network error'; } }")  # fmt: skip
+    assert dropped == "network error"
+    took = tab.evaluate(
+        """async (token) => {
+             const started = performance.now();
+             const r = await fetch("/api/v1/admin/cron-settings/distribution-schedule", {method: "PUT",
+               headers: {Authorization: "Bearer " + token, "Content-Type": "application/json"}, body: "{}"});
+             return [r.status, performance.now() - started];
+           }""",
+        token,
+    )
+    assert took[1] >= 3000, took  # the save waited 3 s (and then answered as the route does)

@@ -223,11 +223,38 @@ async def list_stakes(**_) -> tuple[dict, int]:
 
 
 async def list_faults(**_) -> tuple[dict, int]:
-    return {"faults": current().store.faults.armed()}, 200
+    faults = current().store.faults
+    return {"faults": faults.armed(), "routeFaults": [route_fault_view(f) for f in faults.routes()]}, 200
+
+
+async def clear_faults(**_) -> tuple[dict, int]:
+    return {"cleared": current().store.faults.clear()}, 200
+
+
+ROUTE_FAULT_FIELDS = ("operationId", "method", "path", "status", "body", "delayMs", "drop", "times", "probability")
+
+
+def route_fault_view(fault: dict) -> dict:
+    return {"id": fault["_id"], **{k: fault[k] for k in ROUTE_FAULT_FIELDS if k in fault}}
+
+
+def arm_route_fault(services: Services, body: dict) -> tuple[dict, int]:
+    if not (body.get("status") or body.get("delayMs") or body.get("drop")):
+        raise ApiError.validation(["A route fault needs an effect: status, delayMs or drop"])
+    if "body" in body and not body.get("status"):
+        raise ApiError.validation(["body: only with a status"])
+    delay = body.get("delayMs")
+    if isinstance(delay, list) and delay[0] > delay[1]:
+        raise ApiError.validation([f"delayMs: [{delay[0]}, {delay[1]}] runs backwards; send [low, high]"])
+    fault = {k: body[k] for k in ROUTE_FAULT_FIELDS if k in body}
+    fault.setdefault("times", None)
+    return route_fault_view(services.store.faults.add_route(fault)), 201
 
 
 async def inject_fault(body: dict, **_) -> tuple[dict, int]:
     services = current()
+    if "slotNumber" not in body:
+        return arm_route_fault(services, body)
     effect = body.get("effect", "fail")
     number = body["slotNumber"]
     fault = {
