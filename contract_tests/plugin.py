@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -92,6 +93,11 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         default=_flag("CONTRACT_STRICT"),
         help="fail the run when a case is skipped for a missing credential or option (env CONTRACT_STRICT=1; "
         "`novunt-mock verify --strict`; pytest's own --strict is another thing)",
+    )
+    group.addoption(
+        "--contract-report",
+        metavar="PATH",
+        help="write a self-contained HTML report of the run here (`novunt-mock verify --report`)",
     )
     group.addoption(
         "--overdue-grace",
@@ -265,6 +271,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     report = yield
     if call.excinfo is not None and isinstance(call.excinfo.value, ContractViolation):
         report.contract_reason = call.excinfo.value.reason  # type: ignore[attr-defined]
+        report.contract_bug = str(call.excinfo.value)  # type: ignore[attr-defined]
     return report
 
 
@@ -291,8 +298,9 @@ class Redactor:
             report.longrepr = (path, line, secrets.scrub(reason))
         elif report.longrepr is not None:
             report.longrepr = secrets.scrub(str(report.longrepr))
-        if getattr(report, "contract_reason", None):
-            report.contract_reason = secrets.scrub(report.contract_reason)  # type: ignore[attr-defined]
+        for name in ("contract_reason", "contract_bug"):
+            if getattr(report, name, None):
+                setattr(report, name, secrets.scrub(getattr(report, name)))
         report.sections = [(title, secrets.scrub(content)) for title, content in report.sections]
 
 
@@ -317,6 +325,22 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     summary = session.config.stash.get(SUMMARY, None)
     if summary is not None and summary.strict_failures() and exitstatus == 0:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    path = session.config.getoption("contract_report")
+    if path and summary is not None:
+        write_report(session.config, summary, Path(path))
+
+
+def write_report(config: pytest.Config, summary: Summary, path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from .html_report import render
+
+    secrets = config.stash[SECRETS]
+    rows = [(case, summary.title(case), *summary.cases[case]) for case in sorted(summary.cases)]
+    closing = summary.closing_line() + "".join(f"\n--strict: {p}" for p in summary.strict_failures())
+    generated = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    html = render(run_properties(config), generated, rows, closing, summary.bugs, secrets.scrub)
+    path.write_text(secrets.scrub(html), encoding="utf-8")
 
 
 def run_properties(config: pytest.Config) -> dict[str, str]:

@@ -52,6 +52,7 @@ class Summary:
         self.cases: dict[str, tuple[str, str]] = {}  # case -> (outcome, reason)
         self.tests: Counter[str] = Counter()
         self.missing: dict[str, set[str]] = {}  # case -> what its skipped tests needed
+        self.bugs: dict[str, list[tuple[str, str]]] = {}  # case -> (test, bug report) of each failure
 
     @staticmethod
     def title(case: str) -> str:
@@ -79,6 +80,8 @@ class Summary:
                 self.missing.setdefault(case, set()).add(need.group(1))
         elif report.failed:
             reason = getattr(report, "contract_reason", "") or _last_line(report)
+            bug = getattr(report, "contract_bug", "") or str(report.longrepr)[-3000:]
+            self.bugs.setdefault(case, []).append((report.nodeid.split("::")[-1], bug))
         previous = self.cases.get(case)
         if previous is None or RANK[outcome] > RANK[previous[0]]:
             self.cases[case] = (outcome, reason)

@@ -79,6 +79,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
         "--as-live", action="store_true", help="check a running mock as a live backend (no reset, read-only)"
     )
     parser.add_argument("--junitxml", help="write a JUnit XML report here")
+    parser.add_argument("--report", metavar="PATH", help="write a self-contained HTML report here (to attach)")
     parser.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
     parser.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
 
@@ -438,6 +439,7 @@ def _suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
         ("--totp-secret", args.totp_secret),
         ("--non-admin-token", args.non_admin_token),
         ("--junitxml", args.junitxml),
+        ("--contract-report", args.report),
         ("-k", args.keyword),
         ("--overdue-grace", None if args.overdue_grace is None else str(args.overdue_grace)),
     )

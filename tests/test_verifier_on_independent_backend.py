@@ -120,10 +120,10 @@ def test_each_planted_fault_fails_the_case_that_catches_it(backend):
 def test_no_credential_in_any_output(backend, tmp_path):
     """A failing run with every way pytest has to show values: no secret in stdout, stderr or JUnit."""
     broken = backend("errors-without-code", "missing-schedule-field", "writes-without-2fa")
-    junit = tmp_path / "report.xml"
+    junit, html = tmp_path / "report.xml", tmp_path / "report.html"
     run = suite(
         "contract_tests", broken.url, *broken.credentials(), "--allow-writes", "-l", "--tb=long", "-rA",
-        f"--junitxml={junit}", "-o", "junit_logging=all",
+        f"--junitxml={junit}", "-o", "junit_logging=all", f"--contract-report={html}",
     )  # fmt: skip
     assert run.returncode != 0, "the broken backend was expected to fail the run"
     secrets = {broken.token, broken.secret, broken.support, "Admin123!"}
@@ -132,10 +132,44 @@ def test_no_credential_in_any_output(backend, tmp_path):
     now = time.time()
     totp = pyotp.TOTP(broken.secret)
     codes = {totp.at(now - step) for step in range(0, 600, 30)}
-    outputs = {"stdout": run.stdout, "stderr": run.stderr, "junit": junit.read_text()}
+    outputs = {"stdout": run.stdout, "stderr": run.stderr, "junit": junit.read_text(), "html": html.read_text()}
     for name, text in outputs.items():
         leaked = [secret[:6] + "..." for secret in secrets if secret in text]
         leaked += [f"code {code}" for code in codes if re.search(rf"(?<![\d.]){code}(?![\d.])", text)]
         assert not leaked, f"credentials in {name}: {leaked}"
     token_parts = broken.token.split(".")
     assert token_parts[2] not in outputs["junit"] and token_parts[1] not in outputs["stdout"]
+
+
+def test_the_html_report_reads_as_bug_reports_in_a_browser(backend, tmp_path):
+    """`verify --report`: one self-contained file, rendered in headless Chromium (screenshot kept)."""
+    import shutil
+
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    playwright = pytest.importorskip("playwright.sync_api")
+    if chromium is None:
+        pytest.skip("no Chromium on this machine (apt-get install chromium)")
+    broken = backend("errors-without-code")
+    html = tmp_path / "report.html"
+    command = [sys.executable, "-m", "mock_server", "verify", broken.url, *broken.credentials(), "--report", str(html),
+               "-k", "tc01 or tc04"]  # fmt: skip
+    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and html.is_file(), run.stdout[-2000:]
+    text = html.read_text()
+    assert "<script" not in text and "http://" not in text.split(broken.url)[0], "the file must stand alone"
+    with playwright.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, args=["--headless", "--no-sandbox"])
+        tab = browser.new_page()
+        tab.route(
+            "**/*", lambda route: route.abort() if not route.request.url.startswith("file:") else route.continue_()
+        )
+        tab.goto(html.as_uri())
+        shown = tab.inner_text("body")
+        tab.screenshot(path=str(ROOT / ".report-screenshot.png"), full_page=True)
+        browser.close()
+    assert broken.url in shown and "live: read-only" in shown and "contract: 1.0.0" in shown
+    failed = [line for line in shown.splitlines() if line.startswith("TC04")]
+    assert failed and "FAILED" in failed[0], shown[:1500]
+    assert "sent:" in shown and "expected:" in shown and "rule:" in shown and "BRIEF" in shown
+    for secret in (broken.token, broken.secret, broken.support):
+        assert secret not in text
