@@ -9,7 +9,7 @@ if __name__ == "__main__":
     sys.exit(
         main(
             args
-            if args and args[0] in {"serve", "reset", "clock", "requests", "verify", "fuzz", "-h", "--help"}
+            if args and args[0] in {"serve", "reset", "clock", "requests", "proxy", "verify", "fuzz", "-h", "--help"}
             else ["serve", *args]
         )
     )

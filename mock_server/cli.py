@@ -199,6 +199,21 @@ def build_parser() -> Parser:
     moves.add_argument("--pause", action="store_true", help="freeze the clock where it is")
     moves.add_argument("--resume", action="store_true", help="let the clock follow the wall clock again")
 
+    proxy = commands.add_parser(
+        "proxy",
+        help="stand between the admin app and a real backend, checking every exchange against the contract",
+        description="A validating proxy: forward to --upstream, report where the backend departs from the contract.",
+    )
+    proxy.add_argument(
+        "--upstream", required=True, metavar="URL", help="the real backend, e.g. https://staging.example"
+    )
+    proxy.add_argument("--host", default=DEFAULTS.host, help=f"address to listen on (default {DEFAULTS.host})")
+    proxy.add_argument("--port", type=_port, default=DEFAULTS.port, help=f"port (default {DEFAULTS.port}, as the mock)")
+    proxy.add_argument("--origin", action="append", dest="origins", metavar="URL", help="CORS origins, as for serve")
+    proxy.add_argument("--allow-writes", action="store_true", help="forward writes too (default: refused, read-only)")
+    proxy.add_argument("--report", metavar="PATH", help="write the violations as an HTML report on exit")
+    proxy.add_argument("--overdue-grace", type=float, default=5.0, metavar="MINUTES", help="as for verify (5)")
+
     requests = commands.add_parser(
         "requests",
         help="print what a running mock was sent (the request journal)",
@@ -379,6 +394,40 @@ def clock(args: argparse.Namespace) -> int:
     return 0 if response.is_success else 1
 
 
+def proxy(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from . import proxy as validating
+
+    origins = tuple(args.origins or DEFAULTS.origins)
+    if "*" in origins:
+        return _fail("proxy", "--origin '*' is refused: name each origin")
+    if not urlsplit(args.upstream).scheme.startswith("http"):
+        return _fail("proxy", f"--upstream {args.upstream!r} is not an http(s) URL")
+    checker = validating.ValidatingProxy(
+        args.upstream,
+        allow_writes=args.allow_writes,
+        grace=args.overdue_grace,
+        say=lambda line: print(line, flush=True),
+    )
+
+    def on_exit() -> None:
+        print(f"{len(checker.violations)} violation(s) over {len(checker.journal.entries())} exchange(s)", flush=True)
+        if args.report:
+            validating.report(checker, args.report)
+            print(f"report: {args.report}", flush=True)
+
+    try:
+        sock = _bind(args.host, args.port)
+    except StartupError as refused:
+        return _fail("proxy", refused)
+    mode = "reads and writes" if args.allow_writes else "read-only"
+    print(f"Validating proxy on http://{args.host}:{args.port} -> {args.upstream} ({mode})", flush=True)
+    app = validating.build_proxy(checker, origins, on_exit)
+    uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning")).run(sockets=[sock])
+    return 0
+
+
 def requests(args: argparse.Namespace) -> int:
     import httpx
 
@@ -488,7 +537,8 @@ def main(argv: list[str] | None = None) -> int:
     if unknown and args.command not in ("verify", "fuzz"):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.pytest_args = [*unknown, *passed]
-    commands = {"serve": serve, "clock": clock, "requests": requests, "verify": verify, "fuzz": fuzz, "reset": reset}
+    commands = {"serve": serve, "clock": clock, "requests": requests, "proxy": proxy, "verify": verify, "fuzz": fuzz,
+                "reset": reset}  # fmt: skip
     return commands[args.command](args)
 
 

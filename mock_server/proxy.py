@@ -1,0 +1,207 @@
+"""``novunt-mock proxy``: the admin app talks to a real backend through it, and every exchange is
+checked against the contract (Prism's validation proxy, with this contract's rules and monitors).
+
+The app sees the proxy exactly as it sees the mock (same port, same CORS). Each exchange is checked
+with the contract suite's own validators: the request body against its schema, the answer's status
+(declared?) and body (the schema, the one error envelope), and the suite's read-only monitors on
+today's status (a COMPLETED slot that paid no stake while another did, a PENDING slot past its time
+while the schedule is enabled, "today" that is not the date in the schedule's zone). Violations go
+to the proxy's journal (``GET /__proxy/requests``), one line each on the console, and to an HTML
+report on exit (``--report``), each reported once. Read-only by default: a write is refused with
+the envelope unless ``--allow-writes``. Credentials pass through and are never logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+from jsonschema import Draft4Validator
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from contract_tests.contract import Exchange, operation, schema_problems
+
+from .domain.schedule import to_iso
+from .errors import envelope
+from .journal import REDACTED, SECRET_HEADERS, Journal, readable_body, redact
+
+HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
+              "content-encoding", "proxy-authorization", "te", "trailer"}  # fmt: skip
+READS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass
+class Violation:
+    rule: str
+    problem: str
+    method: str
+    path: str
+    status: int
+
+    def line(self) -> str:
+        return f"VIOLATION {self.method} {self.path} {self.status}: {self.problem} ({self.rule})"
+
+
+@dataclass
+class Watch:
+    """What the proxy has seen of the backend that the monitors need (the schedule's zone, enabled)."""
+
+    zone: str | None = None
+    enabled: bool | None = None
+    seen: set[tuple[str, str, str]] = field(default_factory=set)
+
+
+def request_problems(method: str, path: str, body) -> list[tuple[str, str]]:
+    op = operation(method, path)
+    if op is None:
+        return [("contract: every call is one of its operations", f"{method} {path} is not in the contract")]
+    schema = (((op.get("requestBody") or {}).get("content") or {}).get("application/json") or {}).get("schema")
+    if schema is None or body is None:
+        return []
+    rule = f"contract: the request body of {op['operationId']}"
+    return [(rule, f"request {error.message}") for error in Draft4Validator(schema).iter_errors(body)]
+
+
+def monitor_problems(op_id: str | None, body, watch: Watch, now: datetime, grace: float) -> list[tuple[str, str]]:
+    """The suite's read-only monitors (``contract_tests/cases/test_tc_monitors.py``) on one answer."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if op_id == "getDistributionSchedule" and isinstance(data, dict):
+        watch.zone, watch.enabled = data.get("timezone"), data.get("isEnabled")
+    if op_id != "getTodayDistributionStatus" or not isinstance(data, dict):
+        return []
+    found = []
+    slots = [s for s in data.get("distributionSlots") or [] if isinstance(s, dict)]
+    paid = {s.get("slotNumber"): ((s.get("executionDetails") or {}).get("rosStats") or {}).get("processedStakes")
+            for s in slots if s.get("status") == "COMPLETED"}  # fmt: skip
+    if any(paid.values()):
+        for number, stakes in paid.items():
+            if stakes == 0:
+                found.append(("TC22: every COMPLETED slot pays every active stake (the slot-2 bug)",
+                              f"slot {number} is COMPLETED having paid no stake while another slot paid"))  # fmt: skip
+    if watch.enabled:
+        for s in slots:
+            due = _instant(s.get("scheduledFor"))
+            if s.get("status") == "PENDING" and due and now - due > timedelta(minutes=grace):
+                late = f"slot {s.get('slotNumber')} is PENDING more than {grace:g} min past its time"
+                found.append(("TC24: a past-due slot runs at once (the no-catch-up bug)", late))
+    if watch.zone and data.get("today"):
+        zone = ZoneInfo(watch.zone)
+        allowed = {(now + timedelta(seconds=d)).astimezone(zone).date().isoformat() for d in (-5, 0, 5)}
+        if data["today"] not in allowed:
+            found.append(("TC27: 'today' is the date in the schedule's zone (the UTC-date bug)",
+                          f"today is {data['today']}, the date in {watch.zone} is {sorted(allowed)[-1]}"))  # fmt: skip
+    return found
+
+
+def _instant(text) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+class ValidatingProxy:
+    def __init__(self, upstream: str, *, allow_writes: bool, grace: float, say: Callable[[str], None]) -> None:
+        self.upstream = upstream.rstrip("/")
+        self.allow_writes = allow_writes
+        self.grace = grace
+        self.say = say
+        self.journal = Journal(1000)
+        self.watch = Watch()
+        self.violations: list[Violation] = []
+        self.client: httpx.AsyncClient | None = None
+
+    async def handle(self, request: Request) -> Response:
+        if request.url.path == "/__proxy/requests":
+            return JSONResponse(
+                {"requests": self.journal.entries(), "violations": [v.__dict__ for v in self.violations]}
+            )
+        raw = await request.body()
+        if request.method not in READS and not self.allow_writes:
+            message = f"The validating proxy is read-only: start it with --allow-writes to send {request.method} on"
+            return JSONResponse(envelope(403, "FORBIDDEN", message), status_code=403)
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        upstream = await self.client.request(
+            request.method, request.url.path, params=list(request.query_params.multi_items()), headers=headers,
+            content=raw,
+        )  # fmt: skip
+        self.check(request, raw, upstream)
+        kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+        return Response(upstream.content, status_code=upstream.status_code, headers=kept)
+
+    def check(self, request: Request, raw: bytes, upstream: httpx.Response) -> None:
+        method, path, status = request.method, request.url.path, upstream.status_code
+        sent = readable_body(raw)
+        problems = request_problems(method, path, sent if isinstance(sent, dict | list) else None)
+        op = operation(method, path)
+        if op is not None:
+            exchange = Exchange(method, path, sent, status, dict(upstream.headers), upstream.text)
+            rule = f"contract: the answers of {op['operationId']} (status, schema, the one error envelope)"
+            problems += [(rule, problem) for problem in schema_problems(exchange)]
+            body = exchange.body
+            problems += monitor_problems(op["operationId"], body, self.watch, datetime.now(UTC), self.grace)
+        reported = []
+        for rule, problem in problems:
+            key = (rule, f"{method} {op['operationId'] if op else path}", problem)
+            if key in self.watch.seen:
+                continue
+            self.watch.seen.add(key)
+            violation = Violation(rule, problem, method, path, status)
+            self.violations.append(violation)
+            self.say(violation.line())
+            reported.append(f"{problem} ({rule})")
+        headers = {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in request.headers.items()}
+        self.journal.record({
+            "wallTime": to_iso(datetime.now(UTC)), "method": method, "path": path,
+            "query": redact(dict(request.query_params)), "headers": headers, "body": sent, "status": status,
+            "response": readable_body(upstream.content), "operationId": op["operationId"] if op else None,
+            "problems": reported,
+        })  # fmt: skip
+
+
+def build_proxy(proxy: ValidatingProxy, origins: tuple[str, ...], on_exit: Callable[[], None]) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(_app) -> AsyncIterator[None]:
+        async with httpx.AsyncClient(base_url=proxy.upstream, timeout=60, follow_redirects=False) as client:
+            proxy.client = client
+            try:
+                yield
+            finally:
+                on_exit()
+
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    return Starlette(
+        routes=[Route("/{path:path}", proxy.handle, methods=methods)],
+        middleware=[Middleware(CORSMiddleware, allow_origins=list(origins), allow_credentials=True,
+                               allow_methods=[*methods, "OPTIONS"], allow_headers=["Authorization", "Content-Type",
+                                                                                   "X-2FA-Code"], max_age=600)],
+        lifespan=lifespan,
+    )  # fmt: skip
+
+
+def report(proxy: ValidatingProxy, path, scrub: Callable[[str], str] = lambda text: text) -> None:
+    """The violations as the suite's HTML report (``contract_tests.html_report``)."""
+    from pathlib import Path
+
+    from contract_tests.html_report import render
+
+    rows = [(f"P{n:02d}", f"{v.method} {v.path} ({v.status})", "failed", f"{v.problem} ({v.rule})")
+            for n, v in enumerate(proxy.violations, 1)]  # fmt: skip
+    closing = f"{len(proxy.violations)} violation(s) over {len(proxy.journal.entries())} exchange(s)"
+    run = {"target": proxy.upstream, "mode": "validating proxy", "contract_version": _version(), "seed": "-"}
+    Path(path).write_text(render(run, to_iso(datetime.now(UTC)), rows, closing, {}, scrub), encoding="utf-8")
+
+
+def _version() -> str:
+    from contract_tests.contract import document
+
+    return str(document()["info"]["version"])

@@ -1,0 +1,119 @@
+"""The validating proxy between the admin app's calls and a backend: silent on a correct one (the
+mock), every planted drift reported once with its rule (the independent backend with faults),
+writes refused unless allowed, no credential in its output or report."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from contract_tests.target import free_port, wait_until_answers
+
+from .independent_backend import FAULTS
+from .test_verifier_on_independent_backend import Independent
+
+ROOT = Path(__file__).resolve().parent.parent
+SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
+STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
+PAGES = [  # what the admin app's pages read, in order (the reads of the TX07 replays)
+    "/config?format=flat&includeTooltips=false",
+    "/api/v1/rbac/my-permissions",
+    SCHEDULE,
+    "/api/v1/admin/cron-settings/timezones",
+    "/cron-status",
+    f"{SCHEDULE}/preview?timezone=UTC&slots=%5B%7B%22time%22%3A%2209%3A00%3A00%22%2C%22label%22%3A%22%22%7D%5D",
+    "/api/v1/admin/pool/qualifiers",
+    STATUS,
+]
+
+
+class Proxy:
+    def __init__(self, upstream: str, tmp: Path, *options: str) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.report = tmp / "proxy-report.html"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mock_server", "proxy", "--upstream", upstream, "--port", str(self.port),
+             "--report", str(self.report), *options],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )  # fmt: skip
+        assert wait_until_answers(f"{self.url}/__proxy/requests", is_up=lambda: self.process.poll() is None)
+
+    def read_pages(self, token: str, times: int = 2) -> None:
+        for _ in range(times):
+            for path in PAGES:
+                httpx.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+
+    def violations(self) -> list[dict]:
+        return httpx.get(f"{self.url}/__proxy/requests").json()["violations"]
+
+    def stop(self) -> str:
+        self.process.send_signal(signal.SIGINT)
+        out, _ = self.process.communicate(timeout=30)
+        return out
+
+
+def test_a_correct_backend_shows_no_violation_and_writes_pass_only_when_allowed(serve, tmp_path):
+    upstream, _ = serve("--quiet")  # real time: the monitors judge against the wall clock
+    admin = httpx.post(f"{upstream}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
+    read_only = Proxy(upstream, tmp_path)
+    try:
+        read_only.read_pages(admin)
+        code = httpx.get(f"{upstream}/__mock/totp/admin").json()["code"]
+        refused = httpx.patch(f"{read_only.url}{SCHEDULE}/toggle", json={"isEnabled": False, "twoFACode": code},
+                              headers={"Authorization": f"Bearer {admin}"})  # fmt: skip
+        assert refused.status_code == 403 and "read-only" in refused.json()["message"]
+        assert httpx.get(f"{upstream}/cron-status").json()["isEnabled"] is True, "the write reached the backend"
+        assert read_only.violations() == []
+    finally:
+        out = read_only.stop()
+    assert "0 violation(s)" in out and admin not in out
+    writer = Proxy(upstream, tmp_path, "--allow-writes")
+    try:
+        login = httpx.post(f"{writer.url}/api/v1/admin/login", json={"identifier": "admin", "password": "Admin123!"})
+        assert login.status_code == 403  # today's app: the code first
+        body = {"identifier": "admin", "password": "Admin123!", "twoFACode": code}
+        token = httpx.post(f"{writer.url}/api/v1/admin/login", json=body).json()["data"]["token"]
+        off = httpx.patch(f"{writer.url}{SCHEDULE}/toggle", json={"isEnabled": False, "twoFACode": code},
+                          headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert off.status_code == 200 and writer.violations() == []
+        journal = json.dumps(httpx.get(f"{writer.url}/__proxy/requests").json())
+        assert token not in journal and "Admin123!" not in journal and code not in journal
+    finally:
+        writer.stop()
+
+
+DRIFTS = {  # planted fault -> the rule the proxy must name
+    "missing-schedule-field": "getDistributionSchedule",
+    "errors-without-code": "the one error envelope",
+    "completed-slot-pays-zero": "TC22",
+    "today-in-utc": "TC27",
+    "overdue-pending": "TC24",
+}
+
+
+@pytest.mark.parametrize("fault", sorted(DRIFTS))
+def test_each_drift_is_reported_once_with_its_rule(tmp_path, fault):
+    assert fault in FAULTS
+    drifted = Independent(fault)
+    proxy = Proxy(drifted.url, tmp_path)
+    try:
+        proxy.read_pages(drifted.token)
+        httpx.get(f"{proxy.url}{SCHEDULE}")  # no token: an error answer
+        httpx.get(f"{proxy.url}{SCHEDULE}")
+        found = [v for v in proxy.violations() if DRIFTS[fault] in v["rule"] or DRIFTS[fault] in v["problem"]]
+        assert len(found) == 1, (fault, proxy.violations())
+        others = [v for v in proxy.violations() if v not in found]
+        assert not others, f"{fault}: violations beyond the planted drift: {others}"
+    finally:
+        out = proxy.stop()
+        drifted.stop()
+    assert out.count("VIOLATION") == 1 and drifted.token not in out
+    report = proxy.report.read_text()
+    assert DRIFTS[fault] in report and drifted.token not in report
