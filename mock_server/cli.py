@@ -84,6 +84,14 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-x", "--exitfirst", action="store_true", help="stop at the first failure")
 
 
+def add_running_mock_options(parser: argparse.ArgumentParser) -> None:
+    """Where a running mock is, and its control token (commands that talk to one)."""
+    parser.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
+    parser.add_argument(
+        "--control-token", default=DEFAULTS.control_token, metavar="TOKEN", help="its control token, if it has one"
+    )
+
+
 def build_parser() -> Parser:
     parser = Parser(prog="novunt-mock", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
@@ -183,13 +191,7 @@ def build_parser() -> Parser:
     reset.add_argument("--profile", choices=PROFILES, default=DEFAULTS.profile, help="as for serve")
 
     clock = commands.add_parser("clock", help="read or move the clock of a running mock")
-    clock.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
-    clock.add_argument(
-        "--control-token",
-        default=DEFAULTS.control_token,
-        metavar="TOKEN",
-        help="the mock's control token, if it has one",
-    )
+    add_running_mock_options(clock)
     moves = clock.add_mutually_exclusive_group()
     moves.add_argument("--advance", type=float, metavar="SECONDS", help="move forwards by SECONDS")
     moves.add_argument("--next-slot", action="store_true", help="move to the next slot and run it")
@@ -219,8 +221,7 @@ def build_parser() -> Parser:
         help="print what a running mock was sent (the request journal)",
         description="One line per request to the contract's routes, with the reason for every 4xx.",
     )
-    requests.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
-    requests.add_argument("--control-token", default=DEFAULTS.control_token, metavar="TOKEN", help="if it has one")
+    add_running_mock_options(requests)
     requests.add_argument("--follow", "-f", action="store_true", help="keep printing requests as they come")
     requests.add_argument("--method", help="only this method")
     requests.add_argument("--path", help="only paths that start with this")

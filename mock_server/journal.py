@@ -11,10 +11,11 @@ still see that the app sent a code without the code itself.
 from __future__ import annotations
 
 import itertools
-import json
 import threading
 from collections import deque
 from collections.abc import Iterable
+
+from . import json_input
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "x-2fa-code", "cookie", "set-cookie", "x-mock-control-token"})
@@ -39,7 +40,7 @@ def readable_body(raw: bytes):
         return f"[{len(raw)} bytes, not kept]"
     text = raw.decode("utf-8", "replace")
     try:
-        return redact(json.loads(text))
+        return redact(json_input.load(text))  # depth-bounded: a hostile body cannot hurt the journal
     except ValueError:
         return text
 

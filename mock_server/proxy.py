@@ -78,28 +78,38 @@ def monitor_problems(op_id: str | None, body, watch: Watch, now: datetime, grace
         watch.zone, watch.enabled = data.get("timezone"), data.get("isEnabled")
     if op_id != "getTodayDistributionStatus" or not isinstance(data, dict):
         return []
-    found = []
     slots = [s for s in data.get("distributionSlots") or [] if isinstance(s, dict)]
+    found = _paid_nothing(slots)
+    if watch.enabled:
+        found += _overdue(slots, now, grace)
+    if watch.zone and data.get("today"):
+        found += _wrong_today(str(data["today"]), ZoneInfo(watch.zone), now)
+    return found
+
+
+def _paid_nothing(slots: list[dict]) -> list[tuple[str, str]]:
     paid = {s.get("slotNumber"): ((s.get("executionDetails") or {}).get("rosStats") or {}).get("processedStakes")
             for s in slots if s.get("status") == "COMPLETED"}  # fmt: skip
-    if any(paid.values()):
-        for number, stakes in paid.items():
-            if stakes == 0:
-                found.append(("TC22: every COMPLETED slot pays every active stake (the slot-2 bug)",
-                              f"slot {number} is COMPLETED having paid no stake while another slot paid"))  # fmt: skip
-    if watch.enabled:
-        for s in slots:
-            due = _instant(s.get("scheduledFor"))
-            if s.get("status") == "PENDING" and due and now - due > timedelta(minutes=grace):
-                late = f"slot {s.get('slotNumber')} is PENDING more than {grace:g} min past its time"
-                found.append(("TC24: a past-due slot runs at once (the no-catch-up bug)", late))
-    if watch.zone and data.get("today"):
-        zone = ZoneInfo(watch.zone)
-        allowed = {(now + timedelta(seconds=d)).astimezone(zone).date().isoformat() for d in (-5, 0, 5)}
-        if data["today"] not in allowed:
-            found.append(("TC27: 'today' is the date in the schedule's zone (the UTC-date bug)",
-                          f"today is {data['today']}, the date in {watch.zone} is {sorted(allowed)[-1]}"))  # fmt: skip
-    return found
+    if not any(paid.values()):
+        return []
+    rule = "TC22: every COMPLETED slot pays every active stake (the slot-2 bug)"
+    return [(rule, f"slot {n} is COMPLETED having paid no stake while another slot paid") for n, s in paid.items()
+            if s == 0]  # fmt: skip
+
+
+def _overdue(slots: list[dict], now: datetime, grace: float) -> list[tuple[str, str]]:
+    rule = "TC24: a past-due slot runs at once (the no-catch-up bug)"
+    late = [s for s in slots if s.get("status") == "PENDING" and _instant(s.get("scheduledFor"))]
+    return [(rule, f"slot {s.get('slotNumber')} is PENDING more than {grace:g} min past its time") for s in late
+            if now - _instant(s.get("scheduledFor")) > timedelta(minutes=grace)]  # fmt: skip
+
+
+def _wrong_today(today: str, zone: ZoneInfo, now: datetime) -> list[tuple[str, str]]:
+    allowed = {(now + timedelta(seconds=d)).astimezone(zone).date().isoformat() for d in (-5, 0, 5)}
+    if today in allowed:
+        return []
+    rule = "TC27: 'today' is the date in the schedule's zone (the UTC-date bug)"
+    return [(rule, f"today is {today}, the date in {zone.key} is {sorted(allowed)[-1]}")]
 
 
 def _instant(text) -> datetime | None:

@@ -112,9 +112,10 @@ def test_faults_never_touch_the_control_api_and_reset_clears_them(client):
 
 @pytest.mark.parametrize(
     "fault",
-    [{"operationId": "getCronStatus"}, {"operationId": "getCronStatus", "body": {}, "delayMs": 5},
-     {"path": "/cron-status", "delayMs": [300, 200]}],
-    ids=["no-effect", "body-without-status", "backwards-range"],
+    [{"operationId": "getCronStatus"}, {"path": "/cron-status", "drop": False},
+     {"slotNumber": 1, "path": "/x", "status": 500},
+     {"operationId": "getCronStatus", "status": 500, "id": "mine"}],
+    ids=["no-effect", "drop-false", "slot-and-route", "own-id"],
 )  # fmt: skip
 def test_a_fault_that_means_nothing_is_refused(client, fault):
     answer = client.post("/__mock/faults", json=fault)
