@@ -3,7 +3,8 @@ checked against the contract (Prism's validation proxy, with this contract's rul
 
 The app sees the proxy exactly as it sees the mock (same port, same CORS). Each exchange is checked
 with the contract suite's own validators: the request body against its schema, the answer's status
-(declared?) and body (the schema, the one error envelope), and the suite's read-only monitors on
+(declared?) and body (the schema, the one error envelope), the order of checks where one exchange
+shows it (malformed JSON first, then no token: 401), and the suite's read-only monitors on
 today's status (a COMPLETED slot that paid no stake while another did, a PENDING slot past its time
 while the schedule is enabled, "today" that is not the date in the schedule's zone). Violations go
 to the proxy's journal (``GET /__proxy/requests``), one line each on the console, and to an HTML
@@ -14,6 +15,7 @@ the envelope unless ``--allow-writes``. Credentials pass through and are never l
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -69,6 +71,25 @@ def request_problems(method: str, path: str, body) -> list[tuple[str, str]]:
         return []
     rule = f"contract: the request body of {op['operationId']}"
     return [(rule, f"request {error.message}") for error in Draft4Validator(schema).iter_errors(body)]
+
+
+ORDER = "BRIEF §0, the order of checks"
+
+
+def order_problems(op: dict, headers, raw: bytes, status: int, body) -> list[tuple[str, str]]:
+    """The order of checks where one exchange shows it: malformed JSON first (400 INVALID_JSON), then
+    the token (401) before role, 2FA code and validation."""
+    code = ((body or {}).get("error") or {}).get("code") if isinstance(body, dict) else None
+    if raw.strip() and "json" in headers.get("content-type", "json"):
+        try:
+            json.loads(raw)
+        except ValueError:
+            if (status, code) != (400, "INVALID_JSON"):
+                return [(ORDER, f"a body that is not JSON was answered {status} {code or ''}, not 400 INVALID_JSON")]
+            return []
+    if op.get("security") != [] and "authorization" not in headers and status != 401:
+        return [(ORDER, f"a request without a token was answered {status} {code or ''}, not 401")]
+    return []
 
 
 def monitor_problems(op_id: str | None, body, watch: Watch, now: datetime, grace: float) -> list[tuple[str, str]]:
@@ -158,6 +179,7 @@ class ValidatingProxy:
             rule = f"contract: the answers of {op['operationId']} (status, schema, the one error envelope)"
             problems += [(rule, problem) for problem in schema_problems(exchange)]
             body = exchange.body
+            problems += order_problems(op, request.headers, raw, status, body)
             problems += monitor_problems(op["operationId"], body, self.watch, datetime.now(UTC), self.grace)
         reported = []
         for rule, problem in problems:

@@ -95,6 +95,7 @@ DRIFTS = {  # planted fault -> the rule the proxy must name
     "completed-slot-pays-zero": "TC22",
     "today-in-utc": "TC27",
     "overdue-pending": "TC24",
+    "reads-without-token": "the order of checks",
 }
 
 
