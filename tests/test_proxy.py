@@ -33,6 +33,19 @@ PAGES = [  # what the admin app's pages read, in order (the reads of the TX07 re
 ]
 
 
+DECLARATIONS = "/api/v1/admin/daily-declaration-returns"
+TODAYS_APP_WRITES = [
+    ("PUT", SCHEDULE, {"timezone": "UTC", "numberOfSlots": 2, "schedules": [
+        {"slotNumber": 1, "hour": 0, "minute": 0, "second": 1},
+        {"slotNumber": 2, "hour": 23, "minute": 59, "second": 0}]}),
+    ("POST", f"{DECLARATIONS}/today/queue", {"multiSlotEnabled": True, "rosPercentage": 2, "distributionSlots": [
+        {"slotNumber": 1, "rosPercentage": 1}, {"slotNumber": 2, "rosPercentage": 1}]}),
+    ("PATCH", f"{DECLARATIONS}/today/modify", {"description": "through the proxy"}),
+    ("POST", f"{DECLARATIONS}/today/force-reset", {}),
+    ("DELETE", f"{DECLARATIONS}/today/cancel", {}),
+]  # fmt: skip
+
+
 class Proxy:
     def __init__(self, upstream: str, tmp: Path, *options: str) -> None:
         self.port = free_port()
@@ -80,8 +93,13 @@ def test_a_correct_backend_shows_no_violation_and_writes_pass_only_when_allowed(
         assert login.status_code == 403  # today's app: the code first
         body = {"identifier": "admin", "password": "Admin123!", "twoFACode": code}
         token = httpx.post(f"{writer.url}/api/v1/admin/login", json=body).json()["data"]["token"]
-        off = httpx.patch(f"{writer.url}{SCHEDULE}/toggle", json={"isEnabled": False, "twoFACode": code},
-                          headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        auth = {"Authorization": f"Bearer {token}"}
+        writer.read_pages(token, times=1)
+        for method, path, body in TODAYS_APP_WRITES:  # as TX07 replays today's app, code in the body
+            answer = httpx.request(method, f"{writer.url}{path}", json={**body, "twoFACode": code}, headers=auth)
+            late = method == "DELETE" and answer.status_code == 404  # after 23:59 UTC nothing is left to cancel
+            assert answer.status_code < 300 or late, (method, path, answer.text)
+        off = httpx.patch(f"{writer.url}{SCHEDULE}/toggle", json={"isEnabled": False, "twoFACode": code}, headers=auth)
         assert off.status_code == 200 and writer.violations() == []
         journal = json.dumps(httpx.get(f"{writer.url}/__proxy/requests").json())
         assert token not in journal and "Admin123!" not in journal and code not in journal
