@@ -47,7 +47,7 @@ LIVE_CONFIG = (  # against a live backend, never a method the document does not 
 unexpected-methods = []
 """
 )
-EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "30"))
+EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "20"))  # make fuzz: 300, make hunt: 100
 
 
 class TokenAndCode:
