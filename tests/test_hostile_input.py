@@ -262,7 +262,7 @@ def test_schemathesis_finds_nothing_in_the_control_api(mock, tmp_path):
     run = subprocess.run(
         [sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "openapi" / "control.yaml"),
          "--url", f"{client.base_url}/__mock", "--phases", "examples,coverage,fuzzing,stateful",
-         "--max-examples", "40", "--seed", "1"],
+         "--max-examples", "25", "--seed", "1"],
         cwd=tmp_path, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]

@@ -79,7 +79,7 @@ def check(app) -> None:
             assert slot["status"] == "FAILED", f"{key} left in {slot['status']}"
 
 
-EXAMPLES = int(os.environ.get("RUNNER_EXAMPLES", "15"))  # make hunt runs 300, with fresh seeds
+EXAMPLES = int(os.environ.get("RUNNER_EXAMPLES", "10"))  # make hunt runs 300, with fresh seeds
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
