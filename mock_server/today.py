@@ -38,9 +38,16 @@ def projection(services: Services, day: str) -> Projection:
 
 
 def today_status(services: Services) -> dict:
-    """The ``data`` of ``GET .../today/status`` (what is due has run: see ``middleware``)."""
+    """The ``data`` of ``GET .../today/status`` (what is due has run: see ``middleware``).
+
+    It depends on the stored state and on which day is today, not on the instant: built once per
+    state version and day (the admin app polls it), and shared read-only by its callers."""
     day = today(services).isoformat()
-    stored = services.store.days.open(day)
-    if stored is None:
-        return status_view(None, [], day)
-    return status_view(stored, services.store.days.slots_of(day), day, projection(services, day))
+
+    def build() -> dict:
+        stored = services.store.days.open(day)
+        if stored is None:
+            return status_view(None, [], day)
+        return status_view(stored, services.store.days.slots_of(day), day, projection(services, day))
+
+    return services.store.changes.cached(f"status:{day}", build, immutable=True)
