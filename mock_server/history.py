@@ -48,24 +48,38 @@ class PastDay:
     def pools_paid(self) -> Decimal:
         return self.paid["premium"] + self.paid["performance"]
 
+    def declared(self) -> dict:
+        """What the day's queue declared, as the wire shows it (history record and details alike)."""
+        values = self.day["values"]
+        premium, performance = exact(values["premiumPoolAmount"]), exact(values["performancePoolAmount"])
+        return {
+            "rosPercentage": wire_percent(exact(values["rosPercentage"])),
+            "premiumPoolAmount": wire(premium),
+            "performancePoolAmount": wire(performance),
+            "totalPoolAmount": wire(premium + performance),
+        }
+
+    def executed_at(self) -> str | None:
+        """When the last finished slot finished."""
+        return max((s["executionDetails"]["executedAt"] for s in self.finished), default=None)
+
+    def execution_time_ms(self) -> int | None:
+        """The finished slots' execution times, summed (None while none has finished)."""
+        finished = self.finished
+        return sum(s["executionDetails"]["executionTimeMs"] for s in finished) if finished else None
+
 
 def history_record(past: PastDay) -> dict:
-    values = past.day["values"]
-    premium, performance = exact(values["premiumPoolAmount"]), exact(values["performancePoolAmount"])
-    finished = past.finished
     record = {
         "id": past.day["date"],
         "date": past.day["date"],
         "status": past.status,
-        "rosPercentage": wire_percent(exact(values["rosPercentage"])),
-        "totalPoolAmount": wire(premium + performance),
-        "premiumPoolAmount": wire(premium),
-        "performancePoolAmount": wire(performance),
+        **past.declared(),
         "stakeRosDistributedUSDT": wire(past.paid["ros"]),
         "poolsPaidToQualifiersUSDT": wire(past.pools_paid()),
         "usersCount": past.users_paid,
-        "executedAt": max((s["executionDetails"]["executedAt"] for s in finished), default=None),
-        "executionTimeMs": sum(s["executionDetails"]["executionTimeMs"] for s in finished) if finished else None,
+        "executedAt": past.executed_at(),
+        "executionTimeMs": past.execution_time_ms(),
     }
     reason = past.failure_reason()
     if reason:
@@ -95,14 +109,11 @@ def history_page(days: Sequence[PastDay], page: int, limit: int) -> dict:
 
 def details_view(past: PastDay, queued_by: dict | None) -> dict:
     """The ``data`` of ``GET .../{date}/details``."""
-    values = past.day["values"]
-    premium, performance = exact(values["premiumPoolAmount"]), exact(values["performancePoolAmount"])
-    finished = past.finished
     execution = None
-    if finished:
+    if past.finished:
         execution = {
-            "executedAt": max(s["executionDetails"]["executedAt"] for s in finished),
-            "executionTimeMs": sum(s["executionDetails"]["executionTimeMs"] for s in finished),
+            "executedAt": past.executed_at(),
+            "executionTimeMs": past.execution_time_ms(),
             "statistics": {
                 "ros": wire(past.paid["ros"]),
                 "premiumPool": wire(past.paid["premium"]),
@@ -120,13 +131,7 @@ def details_view(past: PastDay, queued_by: dict | None) -> dict:
     return {
         "date": past.day["date"],
         "status": past.status,
-        "declaration": {
-            "rosPercentage": wire_percent(exact(values["rosPercentage"])),
-            "premiumPoolAmount": wire(premium),
-            "performancePoolAmount": wire(performance),
-            "totalPoolAmount": wire(premium + performance),
-            "description": values.get("description", ""),
-        },
+        "declaration": {**past.declared(), "description": past.day["values"].get("description", "")},
         "queue": {
             "queuedAt": past.day["createdAt"],
             "queuedBy": queued_by,
