@@ -32,6 +32,11 @@ def redact(value):
     return value
 
 
+def redact_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Request headers as the journal keeps them: every credential header as ``"[redacted]"``."""
+    return {name: (REDACTED if name.lower() in SECRET_HEADERS else value) for name, value in headers}
+
+
 def readable_body(raw: bytes):
     """What a body was: its JSON (redacted), its text, or a note of its size."""
     if not raw:

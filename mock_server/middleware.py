@@ -13,7 +13,7 @@ from . import json_input
 from .clock import wall_now
 from .domain.schedule import to_iso
 from .errors import ApiError
-from .journal import KEPT_BYTES, REDACTED, SECRET_HEADERS, problems_of, readable_body, redact
+from .journal import KEPT_BYTES, problems_of, readable_body, redact, redact_headers
 from .services import SCOPE_KEY, Services
 
 access_log = logging.getLogger("mock_server.access")
@@ -199,11 +199,8 @@ class JournalMiddleware:
 
     def _record(self, scope: Scope, sent: bytes, status: int, answered: bytes, started: float) -> None:
         services = self.services
-        query = {k: v for k, v in parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)}
-        headers = {
-            name.decode("latin-1"): (REDACTED if name.decode("latin-1") in SECRET_HEADERS else value.decode("latin-1"))
-            for name, value in scope.get("headers", [])
-        }
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        headers = redact_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", []))
         answer = readable_body(answered)
         services.journal.record(
             {

@@ -34,7 +34,7 @@ from contract_tests.contract import Exchange, operation, schema_problems
 
 from .domain.schedule import to_iso
 from .errors import envelope
-from .journal import REDACTED, SECRET_HEADERS, Journal, readable_body, redact
+from .journal import Journal, readable_body, redact, redact_headers
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
               "content-encoding", "proxy-authorization", "te", "trailer"}  # fmt: skip
@@ -191,7 +191,7 @@ class ValidatingProxy:
             self.violations.append(violation)
             self.say(violation.line())
             reported.append(f"{problem} ({rule})")
-        headers = {k: (REDACTED if k.lower() in SECRET_HEADERS else v) for k, v in request.headers.items()}
+        headers = redact_headers(request.headers.items())
         self.journal.record({
             "wallTime": to_iso(datetime.now(UTC)), "method": method, "path": path,
             "query": redact(dict(request.query_params)), "headers": headers, "body": sent, "status": status,
