@@ -2,10 +2,12 @@
 mock answered and why (WireMock's request journal, with this contract's rules).
 
 A bounded ring buffer (``--journal-size``, default 1,000): the oldest entries go first, so memory
-stays flat however long the mock runs. Credentials never enter it: the ``Authorization``,
+stays flat however long the mock runs. Credentials never leave it: the ``Authorization``,
 ``X-2FA-Code``, ``Cookie`` and control-token headers, and the ``twoFACode``, ``password``, ``token``
-and ``refreshToken`` fields (body, query or answer) are kept only as ``"[redacted]"``, so a test can
-still see that the app sent a code without the code itself.
+and ``refreshToken`` fields (body, query or answer) are shown only as ``"[redacted]"``, so a test
+can still see that the app sent a code without the code itself. Bodies are kept as the bytes that
+were sent (at most ``KEPT_BYTES``) and parsed and redacted when the journal is read, not on every
+request.
 """
 
 from __future__ import annotations
@@ -100,7 +102,17 @@ class Journal:
             and (status is None or _status_matches(e["status"], status))
             and (since is None or e["id"] > since)
         ]
-        return found[-limit:] if limit else found
+        return [_readable(e) for e in (found[-limit:] if limit else found)]
+
+
+def _readable(entry: dict) -> dict:
+    """An entry as it is shown: bodies kept as bytes (the server's journal records them so, off its
+    hot path) become their redacted JSON, their text, or a note of their size."""
+    shown = dict(entry)
+    for key in ("body", "response"):
+        if isinstance(shown.get(key), bytes):
+            shown[key] = readable_body(shown[key])
+    return shown
 
 
 def _status_matches(status: int, wanted: str) -> bool:

@@ -201,7 +201,6 @@ class JournalMiddleware:
         services = self.services
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
         headers = redact_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", []))
-        answer = readable_body(answered)
         services.journal.record(
             {
                 "wallTime": to_iso(wall_now()),
@@ -210,12 +209,12 @@ class JournalMiddleware:
                 "path": scope["path"],
                 "query": redact(query),
                 "headers": headers,
-                "body": readable_body(sent),
+                "body": sent,  # bytes: read (and redacted) only when the journal is read
                 "status": status,
-                "response": answer,
+                "response": answered,
                 "latencyMs": round((time.perf_counter() - started) * 1000, 2),
                 "operationId": services.routes.operation_id(scope["method"], scope["path"]),
-                "problems": problems_of(status, answer)
-                + list(filter(None, [scope.get("extensions", {}).get("route_fault")])),
+                # only a refusal's answer is parsed now, for its reason
+                "problems": (problems_of(status, readable_body(answered)) if status >= 400 else []) + injected(scope),
             }
         )
