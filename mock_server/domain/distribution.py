@@ -108,6 +108,12 @@ def split_evenly(total: Decimal, parts: int) -> list[Decimal]:
     return shares
 
 
+def stake_ros(amount: Decimal, ros_percentage: Decimal) -> Decimal:
+    """What one stake earns at one slot: ``amount x ROS / 100``, half-up to the cent. The payouts and
+    the projections (payout summary, 10% pool budget) all use this one rule."""
+    return money(amount * ros_percentage / HUNDRED)
+
+
 @dataclass(frozen=True)
 class Stake:
     stake_id: str
@@ -151,7 +157,7 @@ def slot_payout(
     performance_users: Sequence[str],
 ) -> SlotPayout:
     """What one slot pays: every active stake ``amount x ROS / 100`` and this slot's pool shares."""
-    payments = [Payment("ros", stake.stake_id, money(stake.amount * ros_percentage / HUNDRED)) for stake in stakes]
+    payments = [Payment("ros", stake.stake_id, stake_ros(stake.amount, ros_percentage)) for stake in stakes]
     for kind, amount, users in (
         ("premium", premium_amount, premium_users),
         ("performance", performance_amount, performance_users),
@@ -261,7 +267,7 @@ POOL_BUDGET_SHARE = Decimal("0.10")  # BRIEF §10: "(Total ROS x 10%) split 50/5
 
 def ros_payout(stake_amounts: Iterable[Decimal], ros_percentage: Decimal) -> Decimal:
     """What one slot of ``ros_percentage`` pays these stakes: each ``amount x ROS / 100`` to the cent."""
-    return sum((money(amount * ros_percentage / HUNDRED) for amount in stake_amounts), Decimal(0))
+    return sum((stake_ros(amount, ros_percentage) for amount in stake_amounts), Decimal(0))
 
 
 def formula_pools(scheduled_ros: Decimal) -> tuple[Decimal, Decimal]:
