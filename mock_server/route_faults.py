@@ -68,7 +68,7 @@ class RouteFaultMiddleware:
             await self.app(scope, receive, send)
             return
         fault = self.armed_fault(scope)
-        wait = delay_of(list(self.latency) if self.latency else None, self.rng)
+        wait = delay_of(self.latency, self.rng)
         wait += delay_of(fault.get("delayMs"), self.rng) if fault else 0.0
         if wait:
             await asyncio.sleep(wait)

@@ -6,8 +6,8 @@ Used by the declaration handlers and by the control page.
 
 from __future__ import annotations
 
+import functools
 from datetime import date
-from decimal import Decimal
 
 from .domain.distribution import ros_payout
 from .domain.schedule import EffectiveSchedule, effective_schedule
@@ -28,11 +28,7 @@ def projection(services: Services, day: str) -> Projection:
     """The day's ledger and what a slot would pay the stakes active now (for ``distributionTotals``)."""
     store = services.store
     stakes = store.stakes.active()
-    amounts = [stake.amount for stake in stakes]
-
-    def per_slot(ros: Decimal) -> Decimal:
-        return store.changes.cached(f"ros-payout:{ros}", lambda: ros_payout(amounts, ros), immutable=True)
-
+    per_slot = functools.partial(ros_payout, [stake.amount for stake in stakes])
     sharing = frozenset(pool for pool, users in store.stakes.qualifiers().items() if users)
     return Projection(store.ledger.paid(day), per_slot, len(stakes), sharing)
 
