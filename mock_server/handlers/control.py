@@ -22,6 +22,7 @@ from ..domain.timezones import label, zone
 from ..errors import ApiError
 from ..resources import STATIC_DIR
 from ..services import Services, current
+from ..store import EXPORTS_KEPT
 from ..today import schedule_in_force, today_status
 
 
@@ -250,6 +251,13 @@ def arm_route_fault(services: Services, body: dict) -> tuple[dict, int]:
     return route_fault_view(services.store.faults.add_route(fault)), 201
 
 
+FAULT_ERRORS = {
+    "fail": "Simulated failure of slot {} (injected through /__mock/faults)",
+    "stuck": "Simulated crash: slot {}'s worker died before paying (injected through /__mock/faults)",
+    "stuck-after-payment": "Simulated crash: slot {}'s worker died after paying (injected through /__mock/faults)",
+}
+
+
 async def inject_fault(body: dict, **_) -> tuple[dict, int]:
     services = current()
     if "slotNumber" not in body:
@@ -266,22 +274,16 @@ async def inject_fault(body: dict, **_) -> tuple[dict, int]:
     return fault, 201
 
 
-FAULT_ERRORS = {
-    "fail": "Simulated failure of slot {} (injected through /__mock/faults)",
-    "stuck": "Simulated crash: slot {}'s worker died before paying (injected through /__mock/faults)",
-    "stuck-after-payment": "Simulated crash: slot {}'s worker died after paying (injected through /__mock/faults)",
-}
+FILENAME = "distribution-history.csv"
 
 
 async def download_export(exportId: str, **_):
     text = current().store.exports.text(exportId.removesuffix(".csv"))
     if text is None:
-        raise ApiError(404, "NOT_FOUND", "No such export: download links stay valid for the last 20 exports")
+        kept = f"download links stay valid for the last {EXPORTS_KEPT} exports"
+        raise ApiError(404, "NOT_FOUND", f"No such export: {kept}")
     headers = {"Content-Type": "text/csv", "Content-Disposition": f'attachment; filename="{FILENAME}"'}
     return text, 200, headers
-
-
-FILENAME = "distribution-history.csv"
 
 
 async def list_requests(
