@@ -31,7 +31,7 @@ def contract_path() -> Path:
 @cache
 def document() -> dict:
     with contract_path().open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
 
 
 @cache

@@ -6,9 +6,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from pathlib import Path
 
-import yaml
 from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
@@ -18,7 +16,7 @@ from starlette.middleware.cors import CORSMiddleware
 from . import errors
 from .clock import Clock
 from .domain.timezones import Catalogue
-from .fixtures import load
+from .fixtures import load, read_yaml
 from .guard import GuardMiddleware
 from .handlers import handlers_of
 from .journal import Journal
@@ -38,11 +36,6 @@ log = logging.getLogger("mock_server")
 CONTROL_BASE = "/__mock"
 CORS_METHODS = [*(method.upper() for method in METHODS), "OPTIONS"]
 CORS_HEADERS = ["Authorization", "Content-Type", "X-2FA-Code"]
-
-
-def read_document(path: Path) -> dict:
-    with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
 
 
 def with_security_handler(contract: dict) -> dict:
@@ -102,8 +95,8 @@ def _ticker(services: Services):
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None, db: Database | None = None) -> AsyncApp:
     settings = settings or Settings()
-    contract = with_security_handler(read_document(CONTRACT))
-    control = read_document(CONTROL)
+    contract = with_security_handler(read_yaml(CONTRACT))
+    control = read_yaml(CONTROL)
     routes = Routes([("", contract), (CONTROL_BASE, control)])
     services = build_services(settings, contract, routes, clock, db)
 

@@ -20,9 +20,14 @@ class Fixtures:
     permissions: dict
 
 
-def _read(path: Path):
+# libyaml's safe loader when PyYAML was built with it (ten times faster on the contract), else PyYAML's.
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def read_yaml(path: Path):
+    """A YAML file's plain values (safe loading only)."""
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        return yaml.load(handle, Loader=SAFE_LOADER)
 
 
 PROFILES = ("current", "seed")  # which generation of the admin app the fixtures suit (README)
@@ -33,19 +38,19 @@ def load(folder: Path, profile: str = "current") -> Fixtures:
     one, else ``schedule.yaml`` (the seed's)."""
     if profile not in PROFILES:
         raise ValueError(f"unknown profile {profile!r}: use one of {', '.join(PROFILES)}")
-    stakes = _read(folder / "stakes.yaml")
+    stakes = read_yaml(folder / "stakes.yaml")
     schedule_path = folder / f"schedule.{profile}.yaml"
     if not schedule_path.exists():
         schedule_path = folder / "schedule.yaml"
     config_path = folder / "config.yaml"
     permissions_path = folder / "permissions.yaml"
     return Fixtures(
-        identities=_read(folder / "identities.yaml"),
-        timezones=_read(folder / "timezones.yaml"),
+        identities=read_yaml(folder / "identities.yaml"),
+        timezones=read_yaml(folder / "timezones.yaml"),
         investors=stakes["users"],
         stakes=stakes["stakes"],
         pools=stakes["pools"],
-        schedule=_read(schedule_path) if schedule_path.exists() else None,
-        config=_read(config_path) if config_path.exists() else {"values": {}, "tooltips": {}},
-        permissions=_read(permissions_path) if permissions_path.exists() else {"permissions": [], "roles": {}},
+        schedule=read_yaml(schedule_path) if schedule_path.exists() else None,
+        config=read_yaml(config_path) if config_path.exists() else {"values": {}, "tooltips": {}},
+        permissions=read_yaml(permissions_path) if permissions_path.exists() else {"permissions": [], "roles": {}},
     )

@@ -21,11 +21,12 @@ import math
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from .clock import Clock
-from .domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, slot_payout
+from .domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, pool_payments, ros_payments
 from .domain.schedule import parse_iso, to_iso
 from .store import Store
 
@@ -242,12 +243,17 @@ class PayoutContext:
     premium_users: list[str]
     performance_users: list[str]
 
+    # slots of one ROS pay the stakes the same: computed once per clock move (a day's slots often share it)
+    _ros: dict[Decimal, tuple[Payment, ...]] = field(default_factory=dict, compare=False)
+
     def payout(self, slot: dict) -> SlotPayout:
-        return slot_payout(
-            self.stakes,
-            exact(slot["rosPercentage"]),
+        ros = exact(slot["rosPercentage"])
+        if ros not in self._ros:
+            self._ros[ros] = ros_payments(self.stakes, ros)
+        pools = pool_payments(
             exact(slot["premiumPoolAmount"]),
             self.premium_users,
             exact(slot["performancePoolAmount"]),
             self.performance_users,
         )
+        return SlotPayout(self._ros[ros] + pools)

@@ -26,6 +26,7 @@ collections every request reads stay small (mongomock scans a whole collection o
 from __future__ import annotations
 
 import copy
+import json
 import threading
 from collections.abc import Iterable
 from datetime import date, timedelta
@@ -97,19 +98,35 @@ def redact_uri(uri: str) -> str:
 class Changes:
     """The "what changed since X" contract between the store, its read cache and the runner.
 
-    Every write of every concept calls ``bump()`` (tests/test_structure.py fails on a write path
-    that does not). A reader that took ``mark()`` knows nothing changed while ``unchanged_since``
-    holds: trustworthy only when this process is the only writer (``embedded``).
+    Every write of every concept calls ``bump(concept)`` (tests/test_structure.py fails on a write
+    path that does not); ``bump()`` with no concept says that everything changed (a reset). A reader
+    that took ``mark()`` knows nothing changed while ``unchanged_since`` holds: trustworthy only when
+    this process is the only writer (``embedded``).
+
+    A cached read names the concepts it reads (``on``) and is kept until one of them changes, so a
+    slot's ledger write does not throw away the stakes (which only a reset changes); a read that names
+    none is kept until any write.
     """
 
     def __init__(self, embedded: bool) -> None:
         self.embedded = embedded
         self._count = 0
-        self._cache: dict[str, tuple[int, object]] = {}
+        self._everything = 0  # the count at the last bump of everything
+        self._concepts: dict[str, int] = {}  # concept -> the count at its last change
+        self._cache: dict[str, tuple[int, tuple[str, ...] | None, object]] = {}
 
-    def bump(self) -> None:
+    def bump(self, *concepts: str) -> None:
         self._count += 1
-        self._cache.clear()  # nothing read before a write is worth keeping (and the cache stays small)
+        if not concepts:
+            self._everything = self._count
+            self._cache.clear()
+            return
+        for concept in concepts:
+            self._concepts[concept] = self._count
+        # what depended on a changed concept (or on everything) is worth nothing now: the cache stays small
+        stale = [key for key, (_, on, _) in self._cache.items() if on is None or not set(on).isdisjoint(concepts)]
+        for key in stale:
+            del self._cache[key]
 
     def mark(self) -> int:
         return self._count
@@ -117,20 +134,29 @@ class Changes:
     def unchanged_since(self, mark: int) -> bool:
         return self.embedded and mark == self._count
 
-    def cached(self, key: str, read, *, immutable: bool = False):
-        """``read()``, remembered until the next write when this process is the only writer.
+    def _version(self, on: tuple[str, ...] | None) -> int:
+        if on is None:
+            return self._count
+        return max(self._everything, *(self._concepts.get(concept, 0) for concept in on))
+
+    def cached(self, key: str, read, *, on: tuple[str, ...] | None = None, immutable: bool = False):
+        """``read()``, remembered until a write to one of the concepts ``on`` (None: any write), when
+        this process is the only writer.
 
         Callers get a copy, unless the value is ``immutable`` (tuples of frozen values, Decimals)."""
         if not self.embedded:
             return read()
-        count, value = self._cache.get(key, (-1, None))
-        if count != self._count:
+        version = self._version(on)
+        count, _, value = self._cache.get(key, (-1, None, None))
+        if count != version:
             value = read()
-            self._cache[key] = (self._count, value)
+            self._cache[key] = (version, on, value)
         return value if immutable else copy.deepcopy(value)
 
 
 class _Concept:
+    name = ""  # what ``Changes`` calls this concept
+
     def __init__(self, db: Database, changes: Changes, atomic: threading.Lock) -> None:
         self.db = db
         self.changes = changes
@@ -139,12 +165,14 @@ class _Concept:
         self.atomic = atomic
 
     def _changed(self) -> None:
-        self.changes.bump()
+        self.changes.bump(self.name)
 
 
 class Users(_Concept):
+    name = "users"
+
     def by_id(self, user_id: str) -> dict | None:
-        return self.changes.cached(f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}))
+        return self.changes.cached(f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}), on=("users",))
 
     def by_identifier(self, identifier: str) -> dict | None:
         text = identifier.strip()
@@ -164,8 +192,12 @@ class Users(_Concept):
 class Schedule(_Concept):
     """The saved distribution settings (one document), or None."""
 
+    name = "schedule"
+
     def read(self) -> dict | None:
-        return self.changes.cached("settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}))
+        return self.changes.cached(
+            "settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}), on=("schedule",)
+        )
 
     def save(self, fields: dict) -> dict:
         self._changed()
@@ -180,6 +212,8 @@ class Schedule(_Concept):
 class Stakes(_Concept):
     """Investors, their stakes and the pools' rules (who qualifies for which pool)."""
 
+    name = "stakes"
+
     def active(self) -> tuple[Stake, ...]:
         return self.changes.cached(
             "active-stakes",
@@ -187,13 +221,16 @@ class Stakes(_Concept):
                 Stake(doc["_id"], doc["userId"], exact(doc["amount"]))
                 for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
             ),
+            on=("stakes",),
             immutable=True,
         )
 
     def owners(self) -> dict[str, str]:
         """Stake id -> the investor who holds it (active or not)."""
         return self.changes.cached(
-            "stake-owners", lambda: {doc["_id"]: doc["userId"] for doc in self.db.stakes.find({}, {"userId": True})}
+            "stake-owners",
+            lambda: {doc["_id"]: doc["userId"] for doc in self.db.stakes.find({}, {"userId": True})},
+            on=("stakes",),
         )
 
     def all(self) -> list[dict]:
@@ -214,15 +251,19 @@ class Stakes(_Concept):
                 for name, rules in self.pools().items()
             }
 
-        return self.changes.cached("qualifiers", read)
+        return self.changes.cached("qualifiers", read, on=("stakes",))
 
     def pools(self) -> dict[str, dict]:
         """Each pool's rules: ``{"premium": {"ranks": [...], "description": ...}, ...}``."""
-        return {doc["_id"]: doc for doc in self.changes.cached("pools", lambda: list(self.db.pools.find()))}
+        return {
+            doc["_id"]: doc for doc in self.changes.cached("pools", lambda: list(self.db.pools.find()), on=("stakes",))
+        }
 
 
 class Days(_Concept):
     """Queued days and their slots: open ones, and archived ones once they have ended."""
+
+    name = "days"
 
     def insert(self, day: dict, slots: list[dict]) -> None:
         """Store a queued day; raises ``DuplicateKeyError`` when the date already has one."""
@@ -315,7 +356,15 @@ class Days(_Concept):
 
 
 class Ledger(_Concept):
-    """What was paid: one entry per (date, slot), holding each beneficiary once."""
+    """What was paid: one entry per (date, slot), holding each beneficiary once.
+
+    An entry keeps its payments as one JSON text (``payments``: kind -> beneficiary -> amount) beside
+    their ``totals``: MongoDB and mongomock copy a string at once where they would copy a map of
+    every stake key by key, and the totals, which most reads want, are read without the payments.
+    Readers get the entry decoded: ``{date, slotNumber, ros: {...}, premium: {...}, performance: {...}}``.
+    """
+
+    name = "ledger"
 
     def record(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
         """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.
@@ -323,11 +372,18 @@ class Ledger(_Concept):
         One map per kind (``ros``: stake -> amount, ``premium``/``performance``: user -> amount), so
         a beneficiary appears at most once per (date, slot) by construction.
         """
-        entry: dict = {"_id": slot_key(date, slot_number), "date": date, "slotNumber": slot_number}
-        for kind in KINDS:
-            entry[kind] = {}
+        paid: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+        totals = {kind: Decimal(0) for kind in KINDS}
         for payment in payments:
-            entry[payment.kind][payment.beneficiary] = str(payment.amount)
+            paid[payment.kind][payment.beneficiary] = str(payment.amount)
+            totals[payment.kind] += payment.amount
+        entry = {
+            "_id": slot_key(date, slot_number),
+            "date": date,
+            "slotNumber": slot_number,
+            "totals": {kind: str(total) for kind, total in totals.items()},
+            "payments": json.dumps(paid, separators=(",", ":")),
+        }
         self._changed()
         try:
             with self.atomic:
@@ -336,28 +392,34 @@ class Ledger(_Concept):
             return False
         return True
 
-    def entry(self, date: str, slot_number: int) -> dict:
-        return self.db.payouts.find_one({"_id": slot_key(date, slot_number)})
+    def entry(self, date: str, slot_number: int) -> dict | None:
+        found = self.db.payouts.find_one({"_id": slot_key(date, slot_number)})
+        return _decoded(found) if found else None
 
     def entries(self, date: str | None = None) -> list[dict]:
         query = {"date": date} if date else {}
-        return list(self.db.payouts.find(query, {"_id": False}).sort([("date", 1), ("slotNumber", 1)]))
+        return [_decoded(doc) for doc in self.db.payouts.find(query).sort([("date", 1), ("slotNumber", 1)])]
 
     def paid(self, date: str) -> dict[str, Decimal]:
         """What the ledger holds as paid on ``date``, per kind (``ros``, ``premium``, ``performance``)."""
-        return self.changes.cached(f"paid:{date}", lambda: _totals(self.db.payouts.find({"date": date})))
+
+        def read() -> dict[str, Decimal]:
+            return _paid(self.db.payouts.find({"date": date}, {"totals": True, **dict.fromkeys(KINDS, True)}))
+
+        return self.changes.cached(f"paid:{date}", read, on=("ledger",))
 
     def summaries(self, dates: Iterable[str], owners: dict[str, str]) -> dict[str, dict]:
         """Per date: ``{"paid": {kind: Decimal}, "usersPaid": n}``, the distinct investors paid
         anything (a stake's ROS counts for its owner, ``owners``: stake id -> investor)."""
         by_date: dict[str, list[dict]] = {date: [] for date in dates}
-        for entry in self.db.payouts.find({"date": {"$in": list(by_date)}}):
-            by_date[entry["date"]].append(entry)
+        for doc in self.db.payouts.find({"date": {"$in": list(by_date)}}):
+            by_date[doc["date"]].append(doc)
         summaries = {}
-        for day, entries in by_date.items():
+        for day, docs in by_date.items():
+            entries = [_decoded(doc) for doc in docs]
             users = {owners.get(stake, stake) for e in entries for stake in e["ros"]}
             users |= {user for e in entries for kind in ("premium", "performance") for user in e[kind]}
-            summaries[day] = {"paid": _totals(entries), "usersPaid": len(users)}
+            summaries[day] = {"paid": _paid(docs), "usersPaid": len(users)}
         return summaries
 
     def drop(self, date: str) -> None:
@@ -366,16 +428,31 @@ class Ledger(_Concept):
         self.db.payouts.delete_many({"date": date})
 
 
-def _totals(entries: Iterable[dict]) -> dict[str, Decimal]:
-    totals = {kind: Decimal(0) for kind in KINDS}
-    for entry in entries:
-        for kind in totals:
-            totals[kind] += sum((exact(amount) for amount in entry[kind].values()), Decimal(0))
-    return totals
+def _decoded(doc: dict) -> dict:
+    """A stored ledger entry as readers see it (see ``Ledger``); an entry stored by an earlier
+    version of the mock (a state file, a MongoDB), with one map per kind, is read as it is."""
+    payments = json.loads(doc["payments"]) if "payments" in doc else {kind: doc[kind] for kind in KINDS}
+    return {"date": doc["date"], "slotNumber": doc["slotNumber"], **payments}
+
+
+def _paid(docs: Iterable[dict]) -> dict[str, Decimal]:
+    """What stored ledger entries paid, per kind: their ``totals`` (an entry stored before entries
+    kept totals is added up)."""
+    paid = {kind: Decimal(0) for kind in KINDS}
+    for doc in docs:
+        if "totals" in doc:
+            for kind in KINDS:
+                paid[kind] += exact(doc["totals"][kind])
+        else:
+            for kind in KINDS:
+                paid[kind] += sum((exact(amount) for amount in doc[kind].values()), Decimal(0))
+    return paid
 
 
 class Faults(_Concept):
     """Injected slot failures (``/__mock/faults``)."""
+
+    name = "faults"
 
     def add(self, slot_number: int, times: int, error: str, effect: str = "fail") -> None:
         self._changed()
@@ -430,6 +507,8 @@ class Faults(_Concept):
 class Exports(_Concept):
     """History exports (CSV files behind a download link); the last ``EXPORTS_KEPT`` are kept."""
 
+    name = "exports"
+
     def add(self, export_id: str, text: str, created_at: str) -> None:
         self._changed()
         self.db.exports.insert_one({"_id": export_id, "text": text, "createdAt": created_at})
@@ -442,7 +521,8 @@ class Exports(_Concept):
         return doc["text"] if doc else None
 
 
-ARCHIVE_WINDOW_DAYS = 400  # archived days older than this are dropped
+ARCHIVE_WINDOW_DAYS = 400  # archived days older than this are dropped,
+FORGET_SLACK_DAYS = 30  # once the oldest is this much older (one scan a month, not one a day)
 
 
 class Store:
@@ -459,6 +539,7 @@ class Store:
         self.ledger = Ledger(db, self.changes, atomic)
         self.faults = Faults(db, self.changes, atomic)
         self.exports = Exports(db, self.changes, atomic)
+        self._earliest_archived: str | None = None  # the oldest archived date, when known
 
     @property
     def embedded(self) -> bool:
@@ -477,7 +558,7 @@ class Store:
                 continue  # a slot still waits or is running (perhaps in another clock move)
             owners = owners if owners is not None else self.stakes.owners()
             summary = self.ledger.summaries([day["date"]], owners)[day["date"]]
-            self.changes.bump()
+            self.changes.bump(Days.name, Ledger.name)
             if slots:
                 self.db.slot_history.insert_many(slots)
             stored = {k: str(v) for k, v in summary["paid"].items()}
@@ -494,7 +575,14 @@ class Store:
 
     def _forget_before(self, now: str) -> None:
         oldest = (date.fromisoformat(now[:10]) - timedelta(days=ARCHIVE_WINDOW_DAYS)).isoformat()
-        self.changes.bump()
+        if self._earliest_archived is None:  # read once per process and after a reset
+            first = self.db.distribution_history.find_one({}, {"date": True}, sort=[("date", ASCENDING)])
+            self._earliest_archived = first["date"] if first else now[:10]
+        slack = (date.fromisoformat(oldest) - timedelta(days=FORGET_SLACK_DAYS)).isoformat()
+        if self._earliest_archived >= slack:
+            return  # nothing archived is old enough to be worth a scan (mongomock scans to delete)
+        self._earliest_archived = oldest
+        self.changes.bump(Days.name)
         self.db.distribution_history.delete_many({"date": {"$lt": oldest}})
         self.db.slot_history.delete_many({"date": {"$lt": oldest}})
 
@@ -530,6 +618,7 @@ class Store:
 
     def _recreate(self) -> None:
         self.changes.bump()
+        self._earliest_archived = None
         for name in self.COLLECTIONS:
             self.db.drop_collection(name)
         for name, indexes in INDEXES.items():

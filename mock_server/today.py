@@ -28,7 +28,7 @@ def projection(services: Services, day: str) -> Projection:
     """The day's ledger and what a slot would pay the stakes active now (for ``distributionTotals``)."""
     store = services.store
     stakes = store.stakes.active()
-    per_slot = functools.partial(ros_payout, [stake.amount for stake in stakes])
+    per_slot = functools.cache(functools.partial(ros_payout, [stake.amount for stake in stakes]))  # per ROS
     sharing = frozenset(pool for pool, users in store.stakes.qualifiers().items() if users)
     return Projection(store.ledger.paid(day), per_slot, len(stakes), sharing)
 

@@ -9,7 +9,7 @@ import pytest
 from connexion.json_schema import resolve_refs
 from openapi_spec_validator import validate
 
-from mock_server.app import read_document
+from mock_server.fixtures import read_yaml
 from mock_server.resources import CONTRACT, CONTROL
 
 SEVEN = {
@@ -48,7 +48,7 @@ PUBLIC = {"getPlatformConfig", "getPlatformConfigUnderApiPrefix", "getPublicSett
 
 @pytest.fixture(scope="module")
 def doc() -> dict:
-    return read_document(CONTRACT)
+    return read_yaml(CONTRACT)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +72,7 @@ def success_schema(resolved: dict, method: str, path: str) -> dict:
 
 @pytest.mark.parametrize("path", [CONTRACT, CONTROL], ids=["contract", "control"])
 def test_documents_are_valid_openapi_3_0(path):
-    document = read_document(path)
+    document = read_yaml(path)
     assert document["openapi"].startswith("3.0.")
     validate(document)
 

@@ -145,7 +145,12 @@ class SlotPayout:
 
     def totals(self) -> dict[str, tuple[int, Decimal]]:
         """Per kind (``ros``, ``premium``, ``performance``): how many were paid and how much in all."""
-        return {kind: (self.count(kind), self.total(kind)) for kind in KINDS}
+        counts = dict.fromkeys(KINDS, 0)
+        sums = dict.fromkeys(KINDS, Decimal(0))
+        for payment in self.payments:
+            counts[payment.kind] += 1
+            sums[payment.kind] += payment.amount
+        return {kind: (counts[kind], sums[kind]) for kind in KINDS}
 
 
 def slot_payout(
@@ -157,14 +162,29 @@ def slot_payout(
     performance_users: Sequence[str],
 ) -> SlotPayout:
     """What one slot pays: every active stake ``amount x ROS / 100`` and this slot's pool shares."""
-    payments = [Payment("ros", stake.stake_id, stake_ros(stake.amount, ros_percentage)) for stake in stakes]
-    for kind, amount, users in (
-        ("premium", premium_amount, premium_users),
-        ("performance", performance_amount, performance_users),
-    ):
-        for user, share in zip(users, split_evenly(amount, len(users)), strict=True):
-            payments.append(Payment(kind, user, share))
-    return SlotPayout(tuple(payments))
+    return SlotPayout(
+        ros_payments(stakes, ros_percentage)
+        + pool_payments(premium_amount, premium_users, performance_amount, performance_users)
+    )
+
+
+def ros_payments(stakes: Iterable[Stake], ros_percentage: Decimal) -> tuple[Payment, ...]:
+    """Each active stake's ROS at a slot of ``ros_percentage``: ``amount x ROS / 100``."""
+    return tuple(Payment("ros", stake.stake_id, stake_ros(stake.amount, ros_percentage)) for stake in stakes)
+
+
+def pool_payments(
+    premium_amount: Decimal, premium_users: Sequence[str], performance_amount: Decimal, performance_users: Sequence[str]
+) -> tuple[Payment, ...]:
+    """A slot's pool amounts, each split evenly among its qualifiers."""
+    return tuple(
+        Payment(kind, user, share)
+        for kind, amount, users in (
+            ("premium", premium_amount, premium_users),
+            ("performance", performance_amount, performance_users),
+        )
+        for user, share in zip(users, split_evenly(amount, len(users)), strict=True)
+    )
 
 
 def overall_status(slot_statuses: Sequence[str]) -> str:
