@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed
 ARGS   ?=
 BASE_URL ?=
 
+# Compiled modules (and pytest's rewritten test modules) are cached: a machine that sets
+# PYTHONDONTWRITEBYTECODE would compile them again in every one of the tests' subprocesses (~2 s each).
+unexport PYTHONDONTWRITEBYTECODE
+
 SEED   ?= 20260211
 WORKERS ?= auto
 

@@ -6,7 +6,9 @@ import argparse
 import errno
 import json
 import logging
+import logging.handlers
 import os
+import queue
 import socket
 import sys
 import time
@@ -323,7 +325,7 @@ def serve(args: argparse.Namespace) -> int:
 
     from .app import create_app
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    listener = _log_in_background()
     logging.getLogger("connexion").setLevel(logging.WARNING)
     if args.quiet:
         logging.getLogger("mock_server.access").setLevel(logging.WARNING)
@@ -342,8 +344,30 @@ def serve(args: argparse.Namespace) -> int:
         flush=True,
     )
     server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        listener.stop()  # what is still queued is written first
     return 0
+
+
+class _Enqueue(logging.handlers.QueueHandler):
+    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
+        return record  # formatted by the writer thread, not by the request
+
+
+def _log_in_background() -> logging.handlers.QueueListener:
+    """Log lines (the access log's above all) are formatted and written by a thread of their own,
+    off the requests' path: a request only puts its record on a queue."""
+    writer = logging.StreamHandler()
+    writer.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    records: queue.SimpleQueue = queue.SimpleQueue()
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(_Enqueue(records))
+    listener = logging.handlers.QueueListener(records, writer)
+    listener.start()
+    return listener
 
 
 def reset(args: argparse.Namespace) -> int:

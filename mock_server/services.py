@@ -6,8 +6,10 @@ function and the handlers reach it without globals (tests build many apps in one
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, TypeVar
 
 from connexion import request as current_request
 
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from .state_file import StateFile
 
 SCOPE_KEY = "mock_server"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,22 @@ class Services:
     routes: Routes
     journal: Journal
     state_file: StateFile | None = None
+    _rendered: dict[str, tuple[tuple[int, datetime], object]] = field(default_factory=dict, repr=False)
+
+    def rendered(self, name: str, build: Callable[[datetime], T]) -> T:
+        """``build(now)``, made once per state version and clock second and shared read-only by the
+        requests of that second (the admin app polls its reads; the state only changes on writes
+        and clock moves). Not kept when other processes may write (a shared MongoDB)."""
+        now = self.clock.now()
+        if not self.store.embedded:
+            return build(now)
+        key = (self.store.changes.mark(), now.replace(microsecond=0))
+        found = self._rendered.get(name)
+        if found is not None and found[0] == key:
+            return found[1]  # type: ignore[return-value]
+        value = build(now)
+        self._rendered[name] = (key, value)
+        return value
 
     def persist(self) -> None:
         """Write the state file when there is one and something changed."""

@@ -24,12 +24,18 @@ def _stored_settings(services: Services) -> dict:
 
 async def list_timezones(**_) -> tuple[dict, int]:
     services = current()
-    return {"success": True, "data": timezones_view(services.catalogue, services.clock.now())}, 200
+    return services.rendered(
+        "timezones", lambda now: {"success": True, "data": timezones_view(services.catalogue, now)}
+    ), 200
 
 
 async def get_distribution_schedule(**_) -> tuple[dict, int]:
     services = current()
-    return {"success": True, "data": settings_view(_stored_settings(services), services.clock.now())}, 200
+
+    def build(now):
+        return {"success": True, "data": settings_view(_stored_settings(services), now)}
+
+    return services.rendered("schedule", build), 200
 
 
 async def update_distribution_schedule(body: dict, **_) -> tuple[dict, int]:

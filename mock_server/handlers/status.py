@@ -8,7 +8,7 @@ from ..views import cron_status_view
 
 async def get_cron_status(**_) -> tuple[dict, int]:
     services = current()
-    return cron_status_view(services.store.schedule.read(), services.clock.now()), 200
+    return services.rendered("cron-status", lambda now: cron_status_view(services.store.schedule.read(), now)), 200
 
 
 # The same public status under the client's /api/v1 base URL (BRIEF §5).
