@@ -139,10 +139,15 @@ def throughput() -> tuple[dict, dict[str, str]]:
     return results, skipped
 
 
-def _timed(command: list[str], env: dict | None = None) -> dict:
+def _timed(name: str, command: list[str], env: dict | None = None) -> dict:
+    """Run ``command``; its time, whether it passed, its last line (its whole output kept in
+    bench/results/failed-NAME.log when it failed)."""
     started = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})})
     last = (done.stdout.strip().splitlines() or [""])[-1]
+    if done.returncode != 0:
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / f"failed-{name}.log").write_text(done.stdout + done.stderr)
     return {"seconds": round(time.perf_counter() - started, 1), "passed": done.returncode == 0, "last_line": last}
 
 
@@ -159,15 +164,15 @@ def suite_seconds() -> dict:
         "--hypothesis-seed=1",
     ]
     return {
-        "cases": _timed([*pytest, "--pyargs", "contract_tests.cases"]),
-        "whole-suite": _timed([*pytest, "--pyargs", "contract_tests"]),
+        "cases": _timed("cases", [*pytest, "--pyargs", "contract_tests.cases"]),
+        "whole-suite": _timed("whole-suite", [*pytest, "--pyargs", "contract_tests"]),
     }
 
 
 def make_test_seconds() -> dict | None:
     if os.environ.get("BENCH_MAKE_TEST", "1") == "0":
         return None
-    return _timed(["make", "--no-print-directory", "test"])
+    return _timed("make-test", ["make", "--no-print-directory", "test"])
 
 
 def verify_far_backend(latency_ms: int = 50) -> dict:
@@ -184,7 +189,7 @@ def verify_far_backend(latency_ms: int = 50) -> dict:
         secret = next(i["totpSecret"] for i in read_yaml(ROOT / "fixtures" / "identities.yaml") if i.get("totpSecret"))
         env = {"CONTRACT_TOKEN": admin, "CONTRACT_TOTP_SECRET": secret}
         verify = [sys.executable, "-m", "mock_server", "verify", base, "--as-live", "--non-admin-token", investor]
-        return {"latency_ms": latency_ms, **_timed(verify, env)}
+        return {"latency_ms": latency_ms, **_timed("verify", verify, env)}
     finally:
         mock.terminate()
         mock.wait()

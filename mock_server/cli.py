@@ -80,6 +80,12 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--as-live", action="store_true", help="check a running mock as a live backend (no reset, read-only)"
     )
+    parser.add_argument(
+        "--parallel-reads",
+        type=_positive,
+        metavar="N",
+        help="read-only against a live backend: fuzz this many operations at once (6; env CONTRACT_PARALLEL_READS)",
+    )
     parser.add_argument("--junitxml", help="write a JUnit XML report here")
     parser.add_argument("--report", metavar="PATH", help="write a self-contained HTML report here (to attach)")
     parser.add_argument("-k", dest="keyword", help="only cases matching this pytest -k expression")
@@ -537,6 +543,8 @@ def _run_suite(args: argparse.Namespace, package: str, *extra: str) -> int:
     argv = _suite_arguments(args, package)
     if isinstance(argv, int):
         return argv
+    if args.parallel_reads is not None:
+        os.environ["CONTRACT_PARALLEL_READS"] = str(args.parallel_reads)
     return int(pytest.main([*argv, *extra]))
 
 

@@ -7,10 +7,10 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+import httpx
 import pytest
-from starlette.testclient import TestClient
 
-from contract_tests.target import free_port, wait_until_answers
+from contract_tests.target import free_port, in_process, wait_until_answers
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso
@@ -31,11 +31,12 @@ def app():
 
 
 @pytest.fixture
-def inprocess(app) -> TestClient:
-    return TestClient(app, raise_server_exceptions=False)
+def inprocess(app) -> httpx.Client:
+    # the suite's own in-process client: the app on a kept event loop, not a thread per request
+    return in_process(app)
 
 
-def admin_headers(client: TestClient, identifier: str = "admin@novunt.test", code: bool = False) -> dict:
+def admin_headers(client: httpx.Client, identifier: str = "admin@novunt.test", code: bool = False) -> dict:
     token = client.post("/__mock/tokens", json={"identifier": identifier}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     if code:

@@ -7,7 +7,8 @@ import io
 from decimal import Decimal
 
 import pytest
-from starlette.testclient import TestClient
+
+from contract_tests.target import in_process
 
 from .conftest import admin_headers, make_app
 
@@ -32,7 +33,7 @@ def week():
     """Seven days queued (without pools) and run; yields the client, each day's slot cards and its
     ledger, read while the day was still open."""
     app = make_app()
-    client = TestClient(app)
+    client = in_process(app)
     assert client.put(SCHEDULE, headers=admin_headers(client, code=True), json=THREE).status_code == 200
     cards, ledgers = {}, {}
     for n in range(7):
@@ -65,13 +66,13 @@ def test_a_week_of_history_is_the_ledger(week):
     ]
 
 
-def _download(client: TestClient, headers: dict, **params) -> str:
+def _download(client, headers: dict, **params) -> str:
     answer = client.get(f"{DECLARATIONS}/history/export", headers=headers, params={"format": "csv", **params})
     return answer.json()["data"]["downloadUrl"].removeprefix("http://testserver")
 
 
 def test_the_csv_never_hands_a_spreadsheet_a_formula():
-    client = TestClient(make_app())
+    client = in_process(make_app())
     headers = admin_headers(client, code=True)
     client.put(SCHEDULE, headers=headers, json=THREE)
     client.post(QUEUE, headers=admin_headers(client, code=True), json=day_body(1.0))
@@ -85,7 +86,7 @@ def test_the_csv_never_hands_a_spreadsheet_a_formula():
 
 def test_force_reset_after_a_crash_past_payment_pays_nothing_twice():
     app = make_app()
-    client = TestClient(app)
+    client = in_process(app)
     headers = admin_headers(client, code=True)
     client.put(SCHEDULE, headers=headers, json=THREE)
     client.post(QUEUE, headers=admin_headers(client, code=True), json=day_body(1.0))
@@ -105,7 +106,7 @@ def test_force_reset_after_a_crash_past_payment_pays_nothing_twice():
 
 @pytest.mark.parametrize(("profile", "zone", "time"), [("current", "UTC", 14), ("seed", "Africa/Lagos", 15)])
 def test_each_profile_serves_its_apps_default_schedule(profile, zone, time):
-    client = TestClient(make_app(profile=profile))
+    client = in_process(make_app(profile=profile))
     settings = client.get(SCHEDULE, headers=admin_headers(client)).json()["data"]
     assert (settings["timezone"], settings["schedules"][0]["hour"]) == (zone, time)
     assert settings["nextExecutions"][0]["scheduledFor"] == "2026-02-12T14:59:59.000Z"  # the same instant

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from starlette.testclient import TestClient
+from contract_tests.target import in_process
 
 from .conftest import admin_headers, make_app
 
@@ -22,7 +22,7 @@ def as_a_client_reads(response) -> dict:
 
 
 def test_a_day_at_the_amount_bound_pays_exactly_the_pool_as_the_client_reads_it():
-    client = TestClient(make_app())
+    client = in_process(make_app())
     headers = admin_headers(client, code=True)
     three = {"timezone": "Africa/Lagos", "numberOfSlots": 3, "schedules": [
         {"slotNumber": n, "hour": h, "minute": 0, "second": 0} for n, h in ((1, 9), (2, 15), (3, 21))]}  # fmt: skip
@@ -46,7 +46,7 @@ def test_a_day_at_the_amount_bound_pays_exactly_the_pool_as_the_client_reads_it(
 
 
 def test_above_the_bound_is_refused():
-    client = TestClient(make_app())
+    client = in_process(make_app())
     headers = {**admin_headers(client, code=True), "Content-Type": "application/json"}
     body = '{"rosPercentage": 1, "premiumPoolAmount": 10000000000000, "performancePoolAmount": 0}'
     answer = client.post(QUEUE, headers=headers, content=body)
@@ -56,7 +56,7 @@ def test_above_the_bound_is_refused():
 def test_a_date_is_distributed_once_whatever_the_zone_changes():
     """Regression (runner property test, seed 248323056413744364055468364743117959949): Auckland's
     2026-03-08 paid, then New York, where it is still 2026-03-08, queued the same date again."""
-    client = TestClient(make_app("2026-03-07T12:00:00.000Z"))  # 2026-03-08 01:00 in Auckland
+    client = in_process(make_app("2026-03-07T12:00:00.000Z"))  # 2026-03-08 01:00 in Auckland
     headers = admin_headers(client, code=True)
     one = lambda zone: {"timezone": zone, "numberOfSlots": 1,  # noqa: E731
                         "schedules": [{"slotNumber": 1, "hour": 2, "minute": 0, "second": 0}]}  # fmt: skip
@@ -80,7 +80,7 @@ def test_a_date_is_distributed_once_whatever_the_zone_changes():
 def test_a_blank_timezone_is_refused_not_stored():
     """Found by Schemathesis: a timezone of white space only passed the rules, was stored as None,
     and every later read of the schedule answered 500."""
-    client = TestClient(make_app())
+    client = in_process(make_app())
     headers = admin_headers(client, code=True)
     body = {
         "timezone": "\u000b",

@@ -7,8 +7,8 @@ import os
 
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from starlette.testclient import TestClient
 
+from contract_tests.target import in_process
 from mock_server.domain.schedule import parse_iso
 
 from .conftest import admin_headers, make_app
@@ -99,7 +99,7 @@ def test_the_seed_that_found_a_date_queued_twice(start, zone, slot_times, plan):
 
 def run_plan(start, zone, slot_times, plan) -> None:
     app = make_app(start)
-    client = TestClient(app)
+    client = in_process(app)
     token = client.post("/__mock/tokens", json={"identifier": "ops", "expiresIn": 90 * 86400}).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}  # superAdmin without 2FA
     put_schedule(client, headers, zone, slot_times)

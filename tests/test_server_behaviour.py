@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from .conftest import admin_headers, make_app
 
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
+HISTORY = "/api/v1/admin/daily-declaration-returns/history"
 TOGGLE = f"{SCHEDULE}/toggle"
 ORIGIN = "http://localhost:3000"
 
@@ -134,6 +135,14 @@ def test_huge_numbers_are_validation_errors(inprocess):
     }
     response = inprocess.put(SCHEDULE, headers=admin_headers(inprocess, code=True), json=body)
     assert response.status_code == 400 and len(response.json()["errors"]) >= 2
+
+
+@pytest.mark.parametrize("digits", ["%F0%91%9C%B1", "%D9%A3", "%EF%BC%91"])  # Ahom, Arabic-Indic, full-width
+def test_a_number_in_another_script_is_not_a_number(inprocess, digits):
+    """Found by the fuzz against a live-like mock: Python's int() reads any script's digits."""
+    response = inprocess.get(f"{HISTORY}?limit={digits}", headers=admin_headers(inprocess))
+    assert response.status_code == 400 and response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert "limit" in response.json()["message"]
 
 
 def test_no_schedule_configured(tmp_path):

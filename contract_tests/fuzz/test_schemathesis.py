@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import copy
 import os
+from concurrent.futures import ThreadPoolExecutor
+from unittest import SkipTest
 
 import pytest
 import requests
+import requests.adapters
 import schemathesis
 import schemathesis.python.asgi
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
+from schemathesis.core.failures import FailureGroup, as_reported_failure
+from schemathesis.core.result import Ok
+from schemathesis.pytest.lazy import get_all_tests  # the per-operation tests its pytest plugin runs
 
 from ..contract import document
 from ..restore import ScheduleSnapshot
@@ -136,24 +143,81 @@ def api_schema(target: Target):
         snapshot.restore()
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+# Against a live backend read-only, the operations (independent GETs) are fuzzed side by side, at most
+# this many at once over one connection pool: a backend 50 ms away is not 50 ms per request of the run.
+PARALLEL_READS = max(1, int(os.environ.get("CONTRACT_PARALLEL_READS", "6")))
 
 
-@schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
-def test_fuzz_every_operation(case, fuzz_session):
+def _call_and_validate(case, fuzz_session):
     case.call_and_validate(session=fuzz_session)
+
+
+def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests):
+    """Every operation of the document this run may send, through all of Schemathesis' phases and
+    checks; one subtest per operation. One after the other against the mock or when writes are
+    allowed (they share state); side by side (``PARALLEL_READS``) when only reads are sent."""
+    load_all_checks()
+    schema = api_schema.clone(test_function=_call_and_validate)
+    tests = list(get_all_tests(schema=schema, test_func=_call_and_validate, settings=SETTINGS, given_kwargs=None))
+    if not tests:
+        pytest.fail("the document holds no operation this run may send")
+    workers = 1 if target.is_mock or target.allow_writes else PARALLEL_READS
+
+    def run(result) -> tuple[str, BaseException | None]:
+        if not isinstance(result, Ok):
+            error = result.err()
+            return f"{error.method or ''} {error.path}".strip(), _outcome(error.as_failing_test_function())
+        operation, test = result.ok()
+        return operation.label, _outcome(lambda: test(fuzz_session=fuzz_session))
+
+    if workers == 1:
+        outcomes = [run(result) for result in tests]
+    else:
+        # the operations with the most parameters (the most cases to send) start first, so that the
+        # longest does not start last; the outcomes are reported in the document's order
+        order = sorted(range(len(tests)), key=lambda i: -_parameter_count(tests[i]))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            started = {i: pool.submit(run, tests[i]) for i in order}
+            outcomes = [started[i].result() for i in range(len(tests))]
+    for label, error in outcomes:
+        with subtests.test(msg=label):
+            if isinstance(error, FailureGroup):
+                raise as_reported_failure(error) from None
+            if isinstance(error, SkipTest):
+                pytest.skip(str(error))
+            if error is not None:
+                raise error
+
+
+def _parameter_count(result) -> int:
+    if not isinstance(result, Ok):
+        return 0
+    operation, _test = result.ok()
+    return len(operation.definition.raw.get("parameters", []))
+
+
+def _outcome(test) -> BaseException | None:
+    try:
+        test()
+    except BaseException as failed:  # reported in the operation's subtest, in order
+        return failed
+    return None
 
 
 @pytest.fixture(scope="session")
 def fuzz_session(target: Target):
-    """One session for every call of the fuzz: one connection pool against a backend; in-process, one
-    ASGI client that does not read the environment's proxy settings on every call."""
+    """One session for every call of the fuzz: one connection pool against a backend (as large as the
+    reads sent at once); in-process, one ASGI client that does not read the environment's proxy
+    settings on every call."""
     if target.mode == "in-process":
         session = schemathesis.python.asgi.get_client(target.client.app)
         session.trust_env = False
     else:
         session = requests.Session()
+        pool = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=PARALLEL_READS)
+        session.mount("http://", pool)
+        session.mount("https://", pool)
     with session:
         yield session
 
