@@ -28,14 +28,14 @@ serve: $(STAMP)
 	$(BIN)/novunt-mock serve $(ARGS)
 
 # The mock's own tests (they also run the whole suite over HTTP, in each live mode, against a served
-# mock: tests/test_live_safety.py), then the contract suite in-process, then over HTTP what only HTTP
-# shows (start-up, transport, CORS, the wire form of errors, a whole admin session).
+# mock: tests/test_live_safety.py) and the contract suite in-process, in one run spread over the
+# cores; then over HTTP what only HTTP shows (start-up, transport, CORS, the wire form of errors, a
+# whole admin session).
 # A fixed Hypothesis seed keeps CI reproducible; `make hunt` and `make fuzz` explore with fresh seeds.
 # The mock's own tests run on every core (pytest-xdist, one file per worker; WORKERS=1 for one).
 HTTP_CASES ?= tc01 or tc04 or tc06 or tc13 or tc22 or tx07
 test: $(STAMP)
-	$(BIN)/python -m pytest tests --hypothesis-seed=$(SEED) -n $(WORKERS) --dist loadfile
-	$(BIN)/python -m pytest --pyargs contract_tests --hypothesis-seed=$(SEED)
+	$(BIN)/python -m pytest tests --pyargs contract_tests --hypothesis-seed=$(SEED) -n $(WORKERS) --dist loadfile
 	$(BIN)/python -m pytest --pyargs contract_tests.cases --serve-mock -k "$(HTTP_CASES)"
 
 # Property tests with fresh seeds and more examples (make test runs them with the fixed SEED).

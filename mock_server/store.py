@@ -176,7 +176,10 @@ class Users(_Concept):
     name = "users"
 
     def by_id(self, user_id: str) -> dict | None:
-        return self.changes.cached(f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}), on=("users",))
+        # shared read-only: every authenticated request reads its user (nothing changes the dict it gets)
+        return self.changes.cached(
+            f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}), on=("users",), immutable=True
+        )
 
     def by_identifier(self, identifier: str) -> dict | None:
         text = identifier.strip()

@@ -46,7 +46,8 @@ async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[d
 
 
 async def get_today_distribution_status(**_) -> tuple[dict, int]:
-    return {"success": True, "data": today_status(current())}, 200
+    services = current()
+    return services.rendered("today-status", lambda _now: {"success": True, "data": today_status(services)}), 200
 
 
 NOTHING_QUEUED = "Nothing is queued today"
