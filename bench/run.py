@@ -40,7 +40,8 @@ from bench.year import simulate_year  # noqa: E402
 from contract_tests.helpers import MULTI_QUEUE, QUEUE, THREE_SLOTS  # noqa: E402
 from mock_server.fixtures import read_yaml  # noqa: E402
 
-SECONDS = float(os.environ.get("BENCH_SECONDS", "5"))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))  # per server and endpoint, over ROUNDS
+ROUNDS = 3
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PATHS = {
     "cron-status": "/cron-status",
@@ -79,12 +80,12 @@ def start(command: list[str], port: int, probe: str = "/cron-status") -> subproc
     raise RuntimeError(f"{command[0]} did not start")
 
 
-def load(port: int, path: str, headers: dict) -> dict:
+def load(port: int, path: str, headers: dict, seconds: float) -> dict:
     """Run the load client in its own process, pinned to the other core."""
     with multiprocessing.get_context("fork").Pool(1, initializer=pin(CLIENT_CPU)) as pool:
         measure_args = ("127.0.0.1", port, path, headers)
-        pool.apply(measure, measure_args, {"connections": CONNECTIONS, "seconds": 0.5})  # warm-up
-        return pool.apply(measure, measure_args, {"connections": CONNECTIONS, "seconds": SECONDS})
+        pool.apply(measure, measure_args, {"connections": CONNECTIONS, "seconds": 0.3})  # warm-up
+        return pool.apply(measure, measure_args, {"connections": CONNECTIONS, "seconds": seconds})
 
 
 def mock_session(port: int) -> dict:
@@ -98,44 +99,48 @@ def mock_session(port: int) -> dict:
     return headers
 
 
-def _serve_and_load(name: str, command: list[str], port: int, headers: dict, results: dict) -> None:
-    process = start(command, port)
-    try:
-        results[name] = {endpoint: load(port, path, headers) for endpoint, path in PATHS.items()}
-    finally:
-        process.terminate()
-        process.wait()
-
-
 def throughput() -> tuple[dict, dict[str, str]]:
-    results: dict[str, dict] = {}
-    port = free_port()
-    command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet", "--frozen",
-               "--start-time", "2026-02-12T07:00:00Z"]  # fmt: skip
-    mock = start(command, port)
+    """Every server up at once on the server core; the measurements interleaved (round after round,
+    server after server) and each figure the median of ROUNDS: this machine's speed drifts by tens of
+    percent over minutes, and measuring one server after another would charge the drift to one of them."""
+    servers: dict[str, int] = {}
+    processes: list[subprocess.Popen] = []
+    skipped = {}
     try:
+        port = free_port()
+        command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--quiet", "--frozen",
+                   "--start-time", "2026-02-12T07:00:00Z"]  # fmt: skip
+        processes.append(start(command, port))
+        servers["mock"] = port
         headers = mock_session(port)
         recorded = {path: httpx.get(f"http://127.0.0.1:{port}{path}", headers=headers).text for path in PATHS.values()}
-        results["mock"] = {name: load(port, path, headers) for name, path in PATHS.items()}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
+            json.dump(recorded, handle)
+        for name, script in (("floor-connexion", "floor_app.py"), ("bare-starlette", "bare_app.py")):
+            port = free_port()
+            processes.append(start([sys.executable, str(ROOT / "bench" / script), handle.name, str(port)], port))
+            servers[name] = port
+        if PRISM.exists() and shutil.which("node"):
+            port = free_port()
+            processes.append(
+                start([str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "openapi/contract.yaml"], port)
+            )
+            servers["prism"] = port
+        else:
+            skipped["prism"] = "Prism is not installed: npm ci --prefix tools (needs Node)"
+        rounds: dict[str, dict[str, list[dict]]] = {name: {endpoint: [] for endpoint in PATHS} for name in servers}
+        for _ in range(ROUNDS):
+            for endpoint, path in PATHS.items():
+                for name, port in servers.items():
+                    rounds[name][endpoint].append(load(port, path, headers, SECONDS / ROUNDS))
     finally:
-        mock.terminate()
-        mock.wait()
-
-    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
-        json.dump(recorded, handle)
-    for name, script in (("floor-connexion", "floor_app.py"), ("bare-starlette", "bare_app.py")):
-        port = free_port()
-        _serve_and_load(
-            name, [sys.executable, str(ROOT / "bench" / script), handle.name, str(port)], port, headers, results
-        )
-
-    skipped = {}
-    if PRISM.exists() and shutil.which("node"):
-        port = free_port()
-        command = [str(PRISM), "mock", "-h", "127.0.0.1", "-p", str(port), "openapi/contract.yaml"]
-        _serve_and_load("prism", command, port, headers, results)
-    else:
-        skipped["prism"] = "Prism is not installed: npm ci --prefix tools (needs Node)"
+        for process in processes:
+            process.terminate()
+            process.wait()
+    results = {
+        name: {endpoint: sorted(runs, key=lambda run: run["rps"])[len(runs) // 2] for endpoint, runs in by.items()}
+        for name, by in rounds.items()
+    }
     return results, skipped
 
 
@@ -263,7 +268,8 @@ def main() -> int:
     }
     print(f"machine: {machine}", flush=True)
     print(
-        f"load: {CONNECTIONS} keep-alive connections, {SECONDS:g} s per endpoint, server and client on separate cores"
+        f"load: {CONNECTIONS} keep-alive connections, {ROUNDS} interleaved rounds of {SECONDS / ROUNDS:g} s per "
+        "server and endpoint (the median), the servers on one core and the client on the other"
     )
     results, skipped = throughput()
     for line in throughput_lines(results):
