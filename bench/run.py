@@ -40,8 +40,8 @@ from bench.year import simulate_year  # noqa: E402
 from contract_tests.helpers import MULTI_QUEUE, QUEUE, THREE_SLOTS  # noqa: E402
 from mock_server.fixtures import read_yaml  # noqa: E402
 
-SECONDS = float(os.environ.get("BENCH_SECONDS", "6"))  # per server and endpoint, over ROUNDS
-ROUNDS = 3
+SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))  # per server and endpoint, over ROUNDS
+ROUNDS = 5
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PATHS = {
     "cron-status": "/cron-status",
