@@ -250,11 +250,13 @@ def _met(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
-def markdown(rows: list[tuple], machine: dict, when: str) -> str:
+def markdown(rows: list[tuple], machine: dict, when: str, throughput: list[str] | None = None) -> str:
     lines = [f"Measured by `make bench` on {when}: {machine['cpus']} cores, {machine['processor']}, "
              f"Python {machine['python']}, {machine['platform']}.", "",
              "| measure | figure | target | |", "|---|---|---|---|"]  # fmt: skip
     lines += [f"| {measure} | {figure} | {target} | {met} |" for measure, figure, target, met in rows]
+    if throughput:
+        lines += ["", "```", *throughput, "```"]
     return "\n".join(lines) + "\n"
 
 
@@ -298,7 +300,7 @@ def main() -> int:
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     (out / "latest.json").write_text(json.dumps(report, indent=2))
-    (out / "latest.md").write_text(markdown(rows, machine, when))
+    (out / "latest.md").write_text(markdown(rows, machine, when, throughput_lines(results)))
     print(f"written: bench/results/latest.json and latest.md ({report['seconds']} s in all)")
     return 0
 
