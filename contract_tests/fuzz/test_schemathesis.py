@@ -10,8 +10,10 @@ change a real distribution, need --allow-distribution.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from unittest import SkipTest
 
@@ -150,7 +152,10 @@ PARALLEL_READS = max(1, int(os.environ.get("CONTRACT_PARALLEL_READS", "6")))
 
 
 def _call_and_validate(case, fuzz_session):
-    case.call_and_validate(session=fuzz_session)
+    # the case is drawn: sending and checking it needs no turn (see ``Turns``)
+    turns = getattr(fuzz_session, "turns", None)
+    with turns.waiting() if turns is not None else contextlib.nullcontext():
+        case.call_and_validate(session=fuzz_session)
 
 
 def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests):
@@ -177,9 +182,13 @@ def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests
         # the operations with the most parameters (the most cases to send) start first, so that the
         # longest does not start last; the outcomes are reported in the document's order
         order = sorted(range(len(tests)), key=lambda i: -_parameter_count(tests[i]))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            started = {i: pool.submit(run, tests[i]) for i in order}
-            outcomes = [started[i].result() for i in range(len(tests))]
+        fuzz_session.turns = Turns()
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                started = {i: pool.submit(fuzz_session.turns.taking, run, tests[i]) for i in order}
+                outcomes = [started[i].result() for i in range(len(tests))]
+        finally:
+            fuzz_session.turns = None
     for label, error in outcomes:
         with subtests.test(msg=label):
             if isinstance(error, FailureGroup):
@@ -205,6 +214,45 @@ def _outcome(test) -> BaseException | None:
     return None
 
 
+class Turns:
+    """Side by side, but one at a time wherever it is not waiting for the backend: a worker holds its
+    turn while Hypothesis and Schemathesis draw a case (that is not safe in two threads at once: Python
+    3.11's ast, Hypothesis' caches), and gives it up while the drawn case is sent and its answer
+    checked (``_call_and_validate``). The latency overlaps; the drawing never does."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._mine = threading.local()
+
+    def taking(self, work, *args):
+        with self._lock:
+            self._mine.held = True
+            try:
+                return work(*args)
+            finally:
+                self._mine.held = False
+
+    @contextlib.contextmanager
+    def waiting(self):
+        """The turn given up while the caller waits (nothing when it holds none)."""
+        if not getattr(self._mine, "held", False):
+            yield
+            return
+        self._mine.held = False
+        self._lock.release()
+        try:
+            yield
+        finally:
+            self._lock.acquire()
+            self._mine.held = True
+
+
+class TakingTurnsSession(requests.Session):
+    """The fuzz's session against a backend; during a side-by-side run it carries the ``turns``."""
+
+    turns: Turns | None = None
+
+
 @pytest.fixture(scope="session")
 def fuzz_session(target: Target):
     """One session for every call of the fuzz: one connection pool against a backend (as large as the
@@ -214,7 +262,7 @@ def fuzz_session(target: Target):
         session = schemathesis.python.asgi.get_client(target.client.app)
         session.trust_env = False
     else:
-        session = requests.Session()
+        session = TakingTurnsSession()
         pool = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=PARALLEL_READS)
         session.mount("http://", pool)
         session.mount("https://", pool)
