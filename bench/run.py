@@ -22,7 +22,6 @@ import multiprocessing
 import os
 import platform
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,7 @@ from bench.load import measure  # noqa: E402
 from bench.profile_route import profile_route  # noqa: E402
 from bench.year import simulate_year  # noqa: E402
 from contract_tests.helpers import MULTI_QUEUE, QUEUE, THREE_SLOTS  # noqa: E402
+from contract_tests.target import free_port  # noqa: E402
 from mock_server.fixtures import read_yaml  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))  # per server and endpoint, over ROUNDS
@@ -50,12 +50,6 @@ PATHS = {
 }
 SERVER_CPU, CLIENT_CPU = 0, 1
 PRISM = ROOT / "tools" / "node_modules" / ".bin" / "prism"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pin(cpu: int):

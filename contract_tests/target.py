@@ -213,6 +213,13 @@ class _SyncASGITransport(httpx.BaseTransport):
         content = await response.aread()
         return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
 
+    def close(self) -> None:
+        """The calling thread's event loop is closed with the client."""
+        loop = getattr(self._local, "loop", None)
+        if loop is not None:
+            loop.close()
+            self._local.loop = None
+
 
 def in_process(app) -> httpx.Client:
     return InProcessClient(app)

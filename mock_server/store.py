@@ -136,7 +136,7 @@ class Changes:
 
     def changed_since(self, mark: int, concept: str) -> bool:
         """Whether ``concept`` (or everything) was written after ``mark``."""
-        return max(self._everything, self._concepts.get(concept, 0)) > mark
+        return self._version((concept,)) > mark
 
     def _version(self, on: tuple[str, ...] | None) -> int:
         if on is None:
@@ -178,7 +178,7 @@ class Users(_Concept):
     def by_id(self, user_id: str) -> dict | None:
         # shared read-only: every authenticated request reads its user (nothing changes the dict it gets)
         return self.changes.cached(
-            f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}), on=("users",), immutable=True
+            f"user:{user_id}", lambda: self.db.users.find_one({"_id": user_id}), on=(self.name,), immutable=True
         )
 
     def by_identifier(self, identifier: str) -> dict | None:
@@ -203,7 +203,7 @@ class Schedule(_Concept):
 
     def read(self) -> dict | None:
         return self.changes.cached(
-            "settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}), on=("schedule",)
+            "settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}), on=(self.name,)
         )
 
     def save(self, fields: dict) -> dict:
@@ -228,7 +228,7 @@ class Stakes(_Concept):
                 Stake(doc["_id"], doc["userId"], exact(doc["amount"]))
                 for doc in self.db.stakes.find({"isActive": True}).sort("_id", ASCENDING)
             ),
-            on=("stakes",),
+            on=(self.name,),
             immutable=True,
         )
 
@@ -237,7 +237,7 @@ class Stakes(_Concept):
         return self.changes.cached(
             "stake-owners",
             lambda: {doc["_id"]: doc["userId"] for doc in self.db.stakes.find({}, {"userId": True})},
-            on=("stakes",),
+            on=(self.name,),
         )
 
     def all(self) -> list[dict]:
@@ -258,12 +258,12 @@ class Stakes(_Concept):
                 for name, rules in self.pools().items()
             }
 
-        return self.changes.cached("qualifiers", read, on=("stakes",))
+        return self.changes.cached("qualifiers", read, on=(self.name,))
 
     def pools(self) -> dict[str, dict]:
         """Each pool's rules: ``{"premium": {"ranks": [...], "description": ...}, ...}``."""
         return {
-            doc["_id"]: doc for doc in self.changes.cached("pools", lambda: list(self.db.pools.find()), on=("stakes",))
+            doc["_id"]: doc for doc in self.changes.cached("pools", lambda: list(self.db.pools.find()), on=(self.name,))
         }
 
 
@@ -413,7 +413,7 @@ class Ledger(_Concept):
         def read() -> dict[str, Decimal]:
             return _paid(self.db.payouts.find({"date": date}, {"totals": True, **dict.fromkeys(KINDS, True)}))
 
-        return self.changes.cached(f"paid:{date}", read, on=("ledger",))
+        return self.changes.cached(f"paid:{date}", read, on=(self.name,))
 
     def summaries(self, dates: Iterable[str], owners: dict[str, str]) -> dict[str, dict]:
         """Per date: ``{"paid": {kind: Decimal}, "usersPaid": n}``, the distinct investors paid

@@ -152,9 +152,7 @@ PARALLEL_READS = max(1, int(os.environ.get("CONTRACT_PARALLEL_READS", "6")))
 
 
 def _call_and_validate(case, fuzz_session):
-    # the case is drawn: sending and checking it needs no turn (see ``Turns``)
-    turns = getattr(fuzz_session, "turns", None)
-    with turns.waiting() if turns is not None else contextlib.nullcontext():
+    with TURNS.waiting():  # the case is drawn: sending and checking it needs no turn
         case.call_and_validate(session=fuzz_session)
 
 
@@ -182,13 +180,9 @@ def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests
         # the operations with the most parameters (the most cases to send) start first, so that the
         # longest does not start last; the outcomes are reported in the document's order
         order = sorted(range(len(tests)), key=lambda i: -_parameter_count(tests[i]))
-        fuzz_session.turns = Turns()
-        try:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
-                started = {i: pool.submit(fuzz_session.turns.taking, run, tests[i]) for i in order}
-                outcomes = [started[i].result() for i in range(len(tests))]
-        finally:
-            fuzz_session.turns = None
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            started = {i: pool.submit(TURNS.taking, run, tests[i]) for i in order}
+            outcomes = [started[i].result() for i in range(len(tests))]
     for label, error in outcomes:
         with subtests.test(msg=label):
             if isinstance(error, FailureGroup):
@@ -234,7 +228,8 @@ class Turns:
 
     @contextlib.contextmanager
     def waiting(self):
-        """The turn given up while the caller waits (nothing when it holds none)."""
+        """The turn given up while the caller waits (nothing when it holds none: a run one operation
+        after the other takes no turns)."""
         if not getattr(self._mine, "held", False):
             yield
             return
@@ -247,10 +242,7 @@ class Turns:
             self._mine.held = True
 
 
-class TakingTurnsSession(requests.Session):
-    """The fuzz's session against a backend; during a side-by-side run it carries the ``turns``."""
-
-    turns: Turns | None = None
+TURNS = Turns()
 
 
 @pytest.fixture(scope="session")
@@ -262,7 +254,7 @@ def fuzz_session(target: Target):
         session = schemathesis.python.asgi.get_client(target.client.app)
         session.trust_env = False
     else:
-        session = TakingTurnsSession()
+        session = requests.Session()
         pool = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=PARALLEL_READS)
         session.mount("http://", pool)
         session.mount("https://", pool)
