@@ -11,8 +11,8 @@ from functools import cache
 from pathlib import Path
 
 import yaml
-from connexion.json_schema import Draft4ResponseValidator, resolve_refs
 from jsonschema import Draft4Validator
+from jsonschema.validators import extend
 
 from .redaction import MASK
 
@@ -36,7 +36,43 @@ def document() -> dict:
 
 @cache
 def resolved() -> dict:
-    return resolve_refs(copy.deepcopy(document()))
+    """The document with every ``$ref`` (all local: ``#/components/...``) replaced by what it names."""
+    return _inlined(copy.deepcopy(document()), document(), ())
+
+
+def _inlined(node, root: dict, refs: tuple[str, ...]):
+    if isinstance(node, list):
+        return [_inlined(item, root, refs) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if "$ref" not in node:
+        return {key: _inlined(value, root, refs) for key, value in node.items()}
+    ref = node["$ref"]
+    if ref in refs:
+        raise ValueError(f"the document's {ref} refers to itself")
+    named = root
+    for part in ref.removeprefix("#/").split("/"):
+        named = named[part.replace("~1", "/").replace("~0", "~")]
+    siblings = {key: value for key, value in node.items() if key != "$ref"}
+    return _inlined({**siblings, **named}, root, (*refs, ref))
+
+
+def _nullable(check):
+    """OpenAPI 3.0's ``nullable: true``: a null passes the schema's ``type`` and ``enum``."""
+
+    def checking(validator, value, instance, schema):
+        if instance is None and schema.get("nullable") is True:
+            return
+        yield from check(validator, value, instance, schema)
+
+    return checking
+
+
+# JSON Schema draft 4 as OpenAPI 3.0 uses it for a response body
+ResponseValidator = extend(
+    Draft4Validator,
+    {"type": _nullable(Draft4Validator.VALIDATORS["type"]), "enum": _nullable(Draft4Validator.VALIDATORS["enum"])},
+)
 
 
 @cache
@@ -146,7 +182,7 @@ def schema_problems(exchange: Exchange) -> list[str]:
     body = exchange.body
     if body is None:
         return [f"the body is not JSON: {_short(exchange.text, 200)!r}"]
-    validator = Draft4ResponseValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    validator = ResponseValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
     problems = []
     for error in validator.iter_errors(body):
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import socket
 import subprocess
@@ -13,6 +14,9 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import jwt
 import pyotp
+import requests
+import requests.adapters
+import urllib3
 
 from .contract import Exchange
 from .oracle import parse_instant, wire_instant
@@ -223,6 +227,31 @@ class _SyncASGITransport(httpx.BaseTransport):
 
 def in_process(app) -> httpx.Client:
     return InProcessClient(app)
+
+
+class InProcessAdapter(requests.adapters.HTTPAdapter):
+    """A ``requests`` adapter over an ``InProcessClient``: what a ``requests`` user (Schemathesis'
+    fuzz) sends to http://testserver goes straight into the app on the calling thread's event loop,
+    not through a thread of its own for every request."""
+
+    def __init__(self, client: InProcessClient) -> None:
+        super().__init__()
+        self.client = client
+
+    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
+        sent = self.client.build_request(request.method or "GET", request.url or "/", content=request.body)
+        sent.headers = httpx.Headers(list(request.headers.items()))  # exactly these: no client defaults
+        answer = self.client.send(sent)
+        raw = urllib3.HTTPResponse(
+            body=io.BytesIO(answer.content),
+            headers=list(answer.headers.multi_items()),
+            status=answer.status_code,
+            reason=answer.reason_phrase,
+            version=11,
+            preload_content=False,
+            request_method=request.method,
+        )
+        return self.build_response(request, raw)
 
 
 def free_port() -> int:

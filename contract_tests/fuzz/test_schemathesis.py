@@ -32,7 +32,7 @@ from schemathesis.pytest.lazy import get_all_tests  # the per-operation tests it
 from ..contract import document
 from ..restore import ScheduleSnapshot
 from ..summary import skip_for
-from ..target import Target
+from ..target import InProcessAdapter, Target
 
 METHODS = ("get", "put", "post", "patch", "delete")
 # Operations that queue, change, cancel or re-run a real distribution: only with --allow-distribution.
@@ -248,16 +248,19 @@ TURNS = Turns()
 @pytest.fixture(scope="session")
 def fuzz_session(target: Target):
     """One session for every call of the fuzz: one connection pool against a backend (as large as the
-    reads sent at once); in-process, one ASGI client that does not read the environment's proxy
-    settings on every call."""
+    reads sent at once); in-process, the suite's own client into the app (no thread per request),
+    without reading the environment's proxy settings on every call."""
     if target.mode == "in-process":
+        # Schemathesis' ASGI session (its checks' probes reach the app without it), sending through the
+        # suite's own client
         session = schemathesis.python.asgi.get_client(target.client.app)
         session.trust_env = False
+        pool = InProcessAdapter(target.client)
     else:
         session = requests.Session()
         pool = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=PARALLEL_READS)
-        session.mount("http://", pool)
-        session.mount("https://", pool)
+    session.mount("http://", pool)
+    session.mount("https://", pool)
     with session:
         yield session
 
