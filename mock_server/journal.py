@@ -16,8 +16,10 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Iterable
+from datetime import datetime
 
 from . import json_input
+from .domain.schedule import to_iso
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "x-2fa-code", "cookie", "set-cookie", "x-mock-control-token"})
@@ -107,11 +109,15 @@ class Journal:
 
 def _readable(entry: dict) -> dict:
     """An entry as it is shown: bodies kept as bytes (the server's journal records them so, off its
-    hot path) become their redacted JSON, their text, or a note of their size."""
+    hot path) become their redacted JSON, their text, or a note of their size; instants kept as
+    datetimes become ISO text."""
     shown = dict(entry)
     for key in ("body", "response"):
         if isinstance(shown.get(key), bytes):
             shown[key] = readable_body(shown[key])
+    for key in ("wallTime", "simulatedTime"):
+        if isinstance(shown.get(key), datetime):
+            shown[key] = to_iso(shown[key])
     return shown
 
 

@@ -11,7 +11,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import json_input
 from .clock import wall_now
-from .domain.schedule import to_iso
 from .errors import ApiError
 from .journal import KEPT_BYTES, problems_of, readable_body, redact, redact_headers
 from .services import SCOPE_KEY, Services
@@ -199,12 +198,13 @@ class JournalMiddleware:
 
     def _record(self, scope: Scope, sent: bytes, status: int, answered: bytes, started: float) -> None:
         services = self.services
-        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True))
+        raw_query = scope.get("query_string", b"")
+        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
         headers = redact_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", []))
         services.journal.record(
             {
-                "wallTime": to_iso(wall_now()),
-                "simulatedTime": to_iso(services.clock.now()),
+                "wallTime": wall_now(),  # instants: written out when the journal is read
+                "simulatedTime": services.clock.now(),
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": redact(query),
