@@ -144,6 +144,16 @@ def queue(api: Target, payload: dict, rule: str = "BRIEF §6") -> dict:
     return expect(api.request("POST", QUEUE, headers=api.auth(code=True), json=payload), 201, rule)["data"]
 
 
+def on_the_mock_a_day_distributed(api: Target, *, until: str) -> None:
+    """Against the mock only (each case starts it from its fixtures, with nothing distributed yet):
+    today queued on the seed's three slots and the clock moved to ``until``, so that a live-read case
+    has a day to read on the mock as on a live backend. Against a live backend: nothing (read-only)."""
+    if api.is_mock:
+        put_schedule(api, THREE_SLOTS)
+        queue(api, MULTI_QUEUE)
+        api.control.advance(until=until)
+
+
 def status(api: Target, rule: str = "BRIEF §7") -> dict:
     return expect(api.request("GET", STATUS, headers=api.auth()), 200, rule)["data"]
 

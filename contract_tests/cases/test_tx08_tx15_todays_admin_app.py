@@ -24,6 +24,7 @@ from ..helpers import (
     THREE_SLOTS,
     details_path,
     multi_queue,
+    on_the_mock_a_day_distributed,
     put_schedule,
     queue,
     slots,
@@ -139,6 +140,7 @@ def test_tx09_history_refuses_bad_filters(api, admin, params, field):
 @pytest.mark.live_read
 def test_tx10_details_agree_with_history(api, admin):
     rule = "BRIEF §10: a day's details carry the same figures as its history record"
+    on_the_mock_a_day_distributed(api, until="2026-02-12T22:30:00.000Z")  # all three slots run
     records = history(api, rule, limit=1)["records"]
     missing = api.request("GET", details_path("1999-01-01"), headers=api.auth())
     expect(missing, 404, "contract: details of a date with nothing distributed is 404", code="NOT_FOUND")
@@ -345,6 +347,7 @@ def test_tx14_sign_in_asks_a_2fa_admin_for_the_code(api, mock):
 @pytest.mark.live_read
 def test_tx15_payout_summary_is_the_slot_stats(api, admin):
     rule = "BRIEF §10: distributionTotals.actual adds up the slots' stats; scheduled is what was declared"
+    on_the_mock_a_day_distributed(api, until="2026-02-12T15:30:00.000Z")  # slots 1 and 2 of 3 run
     today = status(api)
     totals = today.get("distributionTotals")
     if totals is None:
