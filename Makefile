@@ -12,7 +12,9 @@ BASE_URL ?=
 unexport PYTHONDONTWRITEBYTECODE
 
 SEED   ?= 20260211
-WORKERS ?= auto
+# One test worker more than the cores (at most 8): many of the tests spend their time waiting on a
+# served mock, a backend or an injected latency, and a third worker uses that time on 2 cores.
+WORKERS ?= $(shell $(PYTHON) -c "import os; print(min((os.cpu_count() or 1) + 1, 8))")
 
 .PHONY: install serve test hunt lint contract fuzz verify compat bench clean
 
@@ -32,16 +34,18 @@ serve: $(STAMP)
 # cores; then over HTTP what only HTTP shows (start-up, transport, CORS, the wire form of errors, a
 # whole admin session).
 # A fixed Hypothesis seed keeps CI reproducible; `make hunt` and `make fuzz` explore with fresh seeds.
-# The mock's own tests run on every core (pytest-xdist, one file per worker; WORKERS=1 for one).
+# The mock's own tests run on every core and one more (pytest-xdist, one file per worker; WORKERS=1 for one).
 HTTP_CASES ?= tc01 or tc04 or tc06 or tc13 or tc22 or tx07
 test: $(STAMP)
 	$(BIN)/python -m pytest tests --pyargs contract_tests --hypothesis-seed=$(SEED) -n $(WORKERS) --dist loadfile
 	$(BIN)/python -m pytest --pyargs contract_tests.cases --serve-mock -k "$(HTTP_CASES)"
 
-# Property tests with fresh seeds and more examples (make test runs them with the fixed SEED).
+# Property tests with fresh seeds and more examples (make test runs them with the fixed SEED), and the
+# contract's and the control API's fuzz deeper.
 hunt: $(STAMP)
 	RUNNER_EXAMPLES=$${RUNNER_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_runner_properties.py -p no:randomly
 	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
+	CONTROL_FUZZ_EXAMPLES=$${CONTROL_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/test_hostile_input.py -k control_api
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

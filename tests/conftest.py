@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import subprocess
 import sys
 from datetime import datetime
@@ -9,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from connexion.spec import OpenAPISpecification
 
 from contract_tests.target import free_port, in_process, wait_until_answers
 from mock_server.app import create_app
@@ -17,6 +20,30 @@ from mock_server.domain.schedule import parse_iso
 from mock_server.settings import Settings
 
 START = "2026-02-12T07:00:00.000Z"
+# The fuzz's depth in the runs that prove something of the suite itself (what it writes, its verdict,
+# what it prints): every operation still goes through every phase (the coverage phase in full) and
+# every check; depth is the in-process fuzz's job (20 examples) and make fuzz's (300).
+PROOF_FUZZ = {"CONTRACT_FUZZ_EXAMPLES": "2"}
+
+
+def _validate_each_document_once() -> None:
+    """Connexion checks a document against the OpenAPI schema each time an app is built from it
+    (three quarters of building one). These tests build hundreds of apps from the same two
+    documents, which ``test_contract_document`` and ``make lint`` check: each distinct document is
+    checked once per test process, as a served mock checks it once."""
+    validate = OpenAPISpecification._validate_spec.__func__
+    checked: set[str] = set()
+
+    def once(cls, spec) -> None:
+        key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
+        if key not in checked:
+            validate(cls, spec)  # raises on an invalid document, as it always did
+            checked.add(key)
+
+    OpenAPISpecification._validate_spec = classmethod(once)
+
+
+_validate_each_document_once()
 
 
 def make_app(start: str = START, **options):
@@ -48,23 +75,33 @@ def at(text: str) -> datetime:
     return parse_iso(text)
 
 
-@pytest.fixture
-def serve(tmp_path: Path):
-    """Start ``novunt-mock serve`` with extra arguments in a child process; yields (url, log path)."""
-    processes = []
+class MockServers:
+    """``novunt-mock serve`` child processes, each started with extra arguments, stopped together."""
 
-    def start(*arguments: str) -> tuple[str, Path]:
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.processes: list[subprocess.Popen] = []
+
+    def start(self, *arguments: str) -> tuple[str, Path]:
         port = free_port()
-        log = tmp_path / f"server-{port}.log"
+        log = self.logs / f"server-{port}.log"
         with log.open("w") as sink:
             command = [sys.executable, "-m", "mock_server", "serve", "--port", str(port), *arguments]
-            processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT))
+            self.processes.append(subprocess.Popen(command, stdout=sink, stderr=subprocess.STDOUT))
         url = f"http://127.0.0.1:{port}"
         if wait_until_answers(f"{url}/cron-status"):
             return url, log
         raise RuntimeError(f"the mock did not start: {log.read_text()}")
 
-    yield start
-    for process in processes:
-        process.terminate()
-        process.wait(timeout=10)
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def serve(tmp_path: Path):
+    """Start ``novunt-mock serve`` with extra arguments in a child process; yields (url, log path)."""
+    servers = MockServers(tmp_path)
+    yield servers.start
+    servers.stop()

@@ -9,6 +9,8 @@ import pytest
 
 from contract_tests.helpers import MULTI_QUEUE, THREE_SLOTS
 
+from .conftest import MockServers
+
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine (apt-get install chromium)")
@@ -32,17 +34,34 @@ def queue_a_day(url: str) -> None:
     ).is_success
 
 
+START = "2026-02-12T07:00:00.000Z"
+
+
+@pytest.fixture(scope="module")
+def browser_on_mock(tmp_path_factory):
+    """One served mock and one browser for the module (each test resets the mock and opens a tab)."""
+    servers = MockServers(tmp_path_factory.mktemp("page"))
+    url, _ = servers.start("--frozen", "--start-time", START, "--quiet")
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+            yield browser, url
+            browser.close()
+    finally:
+        servers.stop()
+
+
 @pytest.fixture
-def page(serve):
-    url, _ = serve("--frozen", "--start-time", "2026-02-12T07:00:00Z", "--quiet")
+def page(browser_on_mock):
+    browser, url = browser_on_mock
+    assert httpx.post(f"{url}/__mock/reset", json={"now": START, "frozen": True}).is_success
+    assert httpx.request("DELETE", f"{url}/__mock/requests", json={}).is_success  # what earlier tests sent
     queue_a_day(url)
-    with playwright.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        tab = browser.new_page()
-        tab.goto(f"{url}/__mock/")
-        tab.wait_for_selector("[data-slot='3']")
-        yield tab, url
-        browser.close()
+    tab = browser.new_page()
+    tab.goto(f"{url}/__mock/")
+    tab.wait_for_selector("[data-slot='3']")
+    yield tab, url
+    tab.close()
 
 
 def status_of(tab, slot: int) -> str:

@@ -10,16 +10,18 @@ a dump of the state before and after.
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pyotp
 import pytest
+
+from .conftest import PROOF_FUZZ
+from .pytest_runs import Run, run_all
 
 SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixture admin
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
@@ -76,13 +78,11 @@ def served(serve):
 
 
 def run_package(url: str, admin: str, *mode: str) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider",
-        "--hypothesis-seed=1", "--base-url", url, "--token", admin, "--totp-secret", SECRET,
-        "--non-admin-token", token(url, "support"), *mode,
+    args = [
+        "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=1", "--base-url", url,
+        "--token", admin, "--totp-secret", SECRET, "--non-admin-token", token(url, "support"), *mode,
     ]  # fmt: skip
-    quick = {**os.environ, "CONTRACT_FUZZ_EXAMPLES": "8"}  # every operation still fuzzed; safety, not depth
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=quick)
+    return run_all([Run(args, Path.cwd(), PROOF_FUZZ)], workers=1)[0]
 
 
 @pytest.mark.parametrize(

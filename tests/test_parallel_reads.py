@@ -6,13 +6,13 @@ take the whole run at the injected latency.)"""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from datetime import datetime
+from pathlib import Path
 
 import httpx
 
+from .pytest_runs import Run, run_all
 from .test_live_safety import SECRET, token
 
 SLACK = 0.015  # a server thread preempted between measuring and stamping is not an overlap
@@ -38,13 +38,12 @@ def most_at_once(url: str) -> int:
 
 
 def fuzz(url: str, parallel: int, *mode: str) -> subprocess.CompletedProcess:
-    command = [
-        sys.executable, "-m", "pytest", "--pyargs", "contract_tests.fuzz", "-q", "-p", "no:cacheprovider",
-        "--hypothesis-seed=1", "--base-url", url, "--token", token(url, "admin"), "--totp-secret", SECRET,
-        "-k", "every_operation", *mode,
+    args = [
+        "--pyargs", "contract_tests.fuzz", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=1", "--base-url", url,
+        "--token", token(url, "admin"), "--totp-secret", SECRET, "-k", "every_operation", *mode,
     ]  # fmt: skip
-    settings = {**os.environ, "CONTRACT_FUZZ_EXAMPLES": "1", "CONTRACT_PARALLEL_READS": str(parallel)}
-    return subprocess.run(command, capture_output=True, text=True, timeout=600, env=settings)
+    settings = {"CONTRACT_FUZZ_EXAMPLES": "1", "CONTRACT_PARALLEL_READS": str(parallel)}
+    return run_all([Run(args, Path.cwd(), settings)], workers=1)[0]
 
 
 def test_read_only_fuzz_reads_side_by_side_and_never_more_than_asked(serve):

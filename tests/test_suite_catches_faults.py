@@ -1,36 +1,35 @@
 """Mutation check: each deliberate fault, written into a copy of the mock's source, makes the
 contract suite alone (``contract_tests``, not these tests) fail and name the case that catches it.
 
-Each copy runs the cases named for its fault (``-k``): one pytest start each, so the check stays
+Each copy runs the cases named for its fault (``-k``): one pytest run each, in a process forked
+from one that has imported the suite's dependencies (``tests/pytest_runs.py``), so the check stays
 inside ``make test``'s time; ``tests/mutants.py`` says which case catches which fault."""
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from .mutants import MUTANTS, ROOT, write_copy
+from .pytest_runs import Run, run_all
 
 
-def run_suite(name: str, base: Path) -> subprocess.CompletedProcess:
+def mutant_run(name: str, base: Path) -> Run:
     folder = write_copy(name, base / name)
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)])}
     cases = " or ".join(sorted(case.lower() for case in MUTANTS[name].caught_by))
-    command = [sys.executable, "-m", "pytest", "--pyargs", "contract_tests.cases", "-q", "-p", "no:cacheprovider",
-               "-p", "no:warnings", "-p", "no:schemathesis", "-k", cases]  # fmt: skip
-    return subprocess.run(command, cwd=base, env=environment, capture_output=True, text=True, timeout=600)
+    args = ["--pyargs", "contract_tests.cases", "-q", "-p", "no:cacheprovider", "-p", "no:warnings",
+            "-p", "no:schemathesis", "-k", cases]  # fmt: skip
+    path_first = [folder, ROOT]
+    return Run(args, base, {"PYTHONPATH": os.pathsep.join(map(str, path_first))}, path_first)
 
 
 @pytest.fixture(scope="module")
 def outcomes(tmp_path_factory) -> dict[str, subprocess.CompletedProcess]:
     base = tmp_path_factory.mktemp("mutants")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(MUTANTS, pool.map(lambda name: run_suite(name, base), MUTANTS), strict=True))
+    return dict(zip(MUTANTS, run_all([mutant_run(name, base) for name in MUTANTS]), strict=True))
 
 
 def test_there_are_at_least_ten_faults():

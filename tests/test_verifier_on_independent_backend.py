@@ -8,12 +8,10 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -23,8 +21,9 @@ import pytest
 from contract_tests.catalogue import CASES
 from contract_tests.target import wait_until_answers
 
-from .conftest import free_port
+from .conftest import PROOF_FUZZ, free_port
 from .independent_backend import FAULTS
+from .pytest_runs import Run, run_all
 
 ROOT = Path(__file__).resolve().parent.parent
 CAUGHT_BY = {
@@ -69,11 +68,14 @@ class Independent:
         self.process.wait(timeout=10)
 
 
-def suite(package: str, url: str, *options: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "pytest", "--pyargs", package, "-p", "no:cacheprovider", "-q",
-               "--base-url", url, "--hypothesis-seed=1", *options]  # fmt: skip
-    quick = {**os.environ, "CONTRACT_FUZZ_EXAMPLES": "8"}  # every operation still fuzzed; the verdict, not depth
-    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=600, env=quick)
+def suite_run(package: str, url: str, *options: str) -> Run:
+    """The suite as QA runs it (``pytest --pyargs PACKAGE --base-url URL ...``), in a process of its own."""
+    args = ["--pyargs", package, "-p", "no:cacheprovider", "-q", "--base-url", url, "--hypothesis-seed=1", *options]
+    return Run(args, ROOT, PROOF_FUZZ)
+
+
+def suite(package: str, url: str, *options: str) -> subprocess.CompletedProcess:
+    return run_all([suite_run(package, url, *options)], workers=1)[0]
 
 
 def failed_cases(output: str) -> set[str]:
@@ -106,12 +108,11 @@ def test_a_correct_backend_passes_and_is_left_as_found(backend, writes):
 def test_each_planted_fault_fails_the_case_that_catches_it(backend):
     servers = {fault: backend(fault) for fault in FAULTS}
 
-    def run(fault: str) -> subprocess.CompletedProcess:  # the case named for the fault, one pytest start each
+    def run(fault: str) -> Run:  # the case named for the fault, one pytest run each
         only = ["-k", CAUGHT_BY[fault].lower(), "-p", "no:schemathesis"]
-        return suite("contract_tests.cases", servers[fault].url, *servers[fault].credentials(), *only)
+        return suite_run("contract_tests.cases", servers[fault].url, *servers[fault].credentials(), *only)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(FAULTS, pool.map(run, FAULTS), strict=True))
+    results = dict(zip(FAULTS, run_all([run(fault) for fault in FAULTS]), strict=True))
     missed = {
         fault: sorted(failed_cases(result.stdout))
         for fault, result in results.items()
@@ -121,7 +122,8 @@ def test_each_planted_fault_fails_the_case_that_catches_it(backend):
 
 
 def test_no_credential_in_any_output(backend, tmp_path):
-    """A failing run with every way pytest has to show values: no secret in stdout, stderr or JUnit."""
+    """A failing run with every way pytest has to show values: no secret in its output (stdout and
+    stderr, read as one), the JUnit file or the HTML report."""
     broken = backend("errors-without-code", "missing-schedule-field", "writes-without-2fa")
     junit, html = tmp_path / "report.xml", tmp_path / "report.html"
     run = suite(
@@ -135,13 +137,13 @@ def test_no_credential_in_any_output(backend, tmp_path):
     now = time.time()
     totp = pyotp.TOTP(broken.secret)
     codes = {totp.at(now - step) for step in range(0, 600, 30)}
-    outputs = {"stdout": run.stdout, "stderr": run.stderr, "junit": junit.read_text(), "html": html.read_text()}
+    outputs = {"stdout and stderr": run.stdout, "junit": junit.read_text(), "html": html.read_text()}
     for name, text in outputs.items():
         leaked = [secret[:6] + "..." for secret in secrets if secret in text]
         leaked += [f"code {code}" for code in codes if re.search(rf"(?<![\d.]){code}(?![\d.])", text)]
         assert not leaked, f"credentials in {name}: {leaked}"
     token_parts = broken.token.split(".")
-    assert token_parts[2] not in outputs["junit"] and token_parts[1] not in outputs["stdout"]
+    assert token_parts[2] not in outputs["junit"] and token_parts[1] not in outputs["stdout and stderr"]
 
 
 def test_the_html_report_reads_as_bug_reports_in_a_browser(backend, tmp_path):
