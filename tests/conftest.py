@@ -22,7 +22,7 @@ from mock_server.settings import Settings
 START = "2026-02-12T07:00:00.000Z"
 # The fuzz's depth in the runs that prove something of the suite itself (what it writes, its verdict,
 # what it prints): every operation still goes through every phase (the coverage phase in full) and
-# every check; depth is the in-process fuzz's job (20 examples) and make fuzz's (300).
+# every check; depth is the in-process fuzz's job (10 examples), make hunt's (100) and make fuzz's (300).
 PROOF_FUZZ = {"CONTRACT_FUZZ_EXAMPLES": "2"}
 
 
