@@ -34,10 +34,11 @@ serve: $(STAMP)
 # cores; then over HTTP what only HTTP shows (start-up, transport, CORS, the wire form of errors, a
 # whole admin session).
 # A fixed Hypothesis seed keeps CI reproducible; `make hunt` and `make fuzz` explore with fresh seeds.
-# The mock's own tests run on every core and one more (pytest-xdist, one file per worker; WORKERS=1 for one).
+# The tests run on every core and one more (pytest-xdist: test by test, except the files whose tests share
+# one module fixture, marked xdist_group, each kept on one worker; WORKERS=1 for one).
 HTTP_CASES ?= tc01 or tc04 or tc06 or tc13 or tc22 or tx07
 test: $(STAMP)
-	$(BIN)/python -m pytest tests --pyargs contract_tests --hypothesis-seed=$(SEED) -n $(WORKERS) --dist loadfile
+	$(BIN)/python -m pytest tests --pyargs contract_tests --hypothesis-seed=$(SEED) -n $(WORKERS) --dist loadgroup
 	$(BIN)/python -m pytest --pyargs contract_tests.cases --serve-mock -k "$(HTTP_CASES)"
 
 # Property tests with fresh seeds and more examples (make test runs them with the fixed SEED), and the

@@ -12,6 +12,8 @@ from openapi_spec_validator import validate
 from mock_server.fixtures import read_yaml
 from mock_server.resources import CONTRACT, CONTROL
 
+pytestmark = pytest.mark.xdist_group("contract_document")  # its tests share one module fixture: one worker
+
 SEVEN = {
     ("get", "/api/v1/admin/cron-settings/timezones"): "listTimezones",
     ("get", "/api/v1/admin/cron-settings/distribution-schedule"): "getDistributionSchedule",

@@ -17,6 +17,8 @@ import pytest
 
 from mock_server.fixtures import read_yaml
 
+pytestmark = pytest.mark.xdist_group("hostile_input")  # its tests share one module fixture: one worker
+
 ROOT = Path(__file__).resolve().parent.parent
 DEEP = "[" * 1000 + "]" * 1000
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"

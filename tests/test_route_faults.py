@@ -9,6 +9,8 @@ import time
 import httpx
 import pytest
 
+pytestmark = pytest.mark.xdist_group("route_faults")  # its tests share one module fixture: one worker
+
 STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
 

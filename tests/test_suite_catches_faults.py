@@ -16,6 +16,8 @@ import pytest
 from .mutants import MUTANTS, ROOT, write_copy
 from .pytest_runs import Run, run_all
 
+pytestmark = pytest.mark.xdist_group("suite_catches_faults")  # its tests share one module fixture: one worker
+
 
 def mutant_run(name: str, base: Path) -> Run:
     folder = write_copy(name, base / name)
