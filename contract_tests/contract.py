@@ -3,7 +3,6 @@ against it, and say what broke in words a backend developer can act on."""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
 from dataclasses import dataclass
@@ -36,8 +35,9 @@ def document() -> dict:
 
 @cache
 def resolved() -> dict:
-    """The document with every ``$ref`` (all local: ``#/components/...``) replaced by what it names."""
-    return _inlined(copy.deepcopy(document()), document(), ())
+    """The document with every ``$ref`` (all local: ``#/components/...``) replaced by what it names
+    (a new structure: the document itself is left as it is)."""
+    return _inlined(document(), document(), ())
 
 
 def _inlined(node, root: dict, refs: tuple[str, ...]):

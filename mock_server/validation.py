@@ -127,6 +127,7 @@ class AsciiNumberParameterValidator(ParameterValidator):
     def validate_query_parameter(self, param, request):
         schema = param.get("schema", param)
         if schema.get("type") in ("integer", "number"):
+            # every value the name was sent with: Connexion's request.query_params is a plain dict here
             for raw in QueryParams(request.scope.get("query_string", b"")).getlist(param["name"]):
                 if not raw.isascii():
                     return f"'{raw}' is not of type '{schema['type']}' (ASCII digits only) - '{param['name']}'"

@@ -48,6 +48,10 @@ def run_all(runs: Sequence[Run], workers: int = 2) -> list[subprocess.CompletedP
     ]
 
 
+def run_one(run: Run) -> subprocess.CompletedProcess:
+    return run_all([run], workers=1)[0]
+
+
 def _pytest(run: Run) -> tuple[int, str]:
     """In the forked process: the run's place, environment and paths, then pytest, its output (stdout
     and stderr, as one) read back from a file its descriptors pointed to."""

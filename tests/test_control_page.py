@@ -9,7 +9,7 @@ import pytest
 
 from contract_tests.helpers import MULTI_QUEUE, THREE_SLOTS
 
-from .conftest import MockServers
+from .conftest import START, MockServers
 
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -35,9 +35,6 @@ def queue_a_day(url: str) -> None:
     assert httpx.post(
         f"{url}/api/v1/admin/daily-declaration-returns/today/queue", headers=headers(), json=QUEUE
     ).is_success
-
-
-START = "2026-02-12T07:00:00.000Z"
 
 
 @pytest.fixture(scope="module")

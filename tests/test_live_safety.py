@@ -21,7 +21,7 @@ import pyotp
 import pytest
 
 from .conftest import PROOF_FUZZ
-from .pytest_runs import Run, run_all
+from .pytest_runs import Run, run_one
 
 SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixture admin
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
@@ -82,7 +82,7 @@ def run_package(url: str, admin: str, *mode: str) -> subprocess.CompletedProcess
         "--pyargs", "contract_tests", "-q", "-p", "no:cacheprovider", "--hypothesis-seed=1", "--base-url", url,
         "--token", admin, "--totp-secret", SECRET, "--non-admin-token", token(url, "support"), *mode,
     ]  # fmt: skip
-    return run_all([Run(args, Path.cwd(), PROOF_FUZZ)], workers=1)[0]
+    return run_one(Run(args, Path.cwd(), PROOF_FUZZ))
 
 
 @pytest.mark.parametrize(

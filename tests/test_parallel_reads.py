@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from .pytest_runs import Run, run_all
+from .pytest_runs import Run, run_one
 from .test_live_safety import SECRET, token
 
 SLACK = 0.015  # a server thread preempted between measuring and stamping is not an overlap
@@ -43,7 +43,7 @@ def fuzz(url: str, parallel: int, *mode: str) -> subprocess.CompletedProcess:
         "--token", token(url, "admin"), "--totp-secret", SECRET, "-k", "every_operation", *mode,
     ]  # fmt: skip
     settings = {"CONTRACT_FUZZ_EXAMPLES": "1", "CONTRACT_PARALLEL_READS": str(parallel)}
-    return run_all([Run(args, Path.cwd(), settings)], workers=1)[0]
+    return run_one(Run(args, Path.cwd(), settings))
 
 
 def test_read_only_fuzz_reads_side_by_side_and_never_more_than_asked(serve):

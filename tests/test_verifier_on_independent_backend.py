@@ -23,7 +23,7 @@ from contract_tests.target import wait_until_answers
 
 from .conftest import PROOF_FUZZ, free_port
 from .independent_backend import FAULTS
-from .pytest_runs import Run, run_all
+from .pytest_runs import Run, run_all, run_one
 
 ROOT = Path(__file__).resolve().parent.parent
 CAUGHT_BY = {
@@ -75,7 +75,7 @@ def suite_run(package: str, url: str, *options: str) -> Run:
 
 
 def suite(package: str, url: str, *options: str) -> subprocess.CompletedProcess:
-    return run_all([suite_run(package, url, *options)], workers=1)[0]
+    return run_one(suite_run(package, url, *options))
 
 
 def failed_cases(output: str) -> set[str]:
