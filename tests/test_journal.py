@@ -4,16 +4,16 @@ bound, and ``novunt-mock requests`` over HTTP."""
 from __future__ import annotations
 
 import json
+import queue
 import subprocess
 import sys
-import time
+import threading
 import tracemalloc
 
 import httpx
 from starlette.testclient import TestClient
 
 from mock_server.journal import Journal
-from mock_server.journal_client import RequestJournal
 
 from .conftest import admin_headers, make_app
 
@@ -101,13 +101,15 @@ def test_requests_prints_one_line_each_with_the_reason_and_follows(serve):
     assert f"PUT {SCHEDULE} 401" in line and "updateDistributionSchedule" in line and "Authentication required" in line
     follower = subprocess.Popen([sys.executable, "-m", "mock_server", "requests", "--url", url, "--follow",
                                  "--status", "2xx"], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    lines: queue.Queue[str] = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(each) for each in follower.stdout], daemon=True).start()
     try:
-        time.sleep(1.5)
-        httpx.get(f"{url}/cron-status")
-        journal = RequestJournal(url)
-        assert journal.wait_for(1, operationId="getCronStatus")[0]["status"] == 200
-        time.sleep(1.5)
+        backlog = lines.get(timeout=60)  # the serve fixture's readiness probe: the follower is reading
+        httpx.get(f"{url}/cron-status", params={"after": "backlog"})
+        followed = lines.get(timeout=60)
     finally:
         follower.terminate()
-        out, _ = follower.communicate(timeout=10)
-    assert "GET /cron-status 200" in out and "401" not in out
+        follower.communicate(timeout=10)
+    printed_statuses = [each.split()[3] for each in (backlog, followed)]  # time, method, target, status
+    assert printed_statuses == ["200", "200"], f"--status 2xx printed {backlog!r} and {followed!r}"
+    assert "GET /cron-status?after=backlog 200" in followed, f"--follow printed {followed!r}"
