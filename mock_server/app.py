@@ -11,7 +11,6 @@ from connexion import AsyncApp
 from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from pymongo.database import Database
-from starlette.middleware.cors import CORSMiddleware
 
 from . import errors
 from .clock import Clock
@@ -20,7 +19,7 @@ from .fixtures import load, read_yaml
 from .guard import GuardMiddleware
 from .handlers import handlers_of
 from .journal import Journal
-from .middleware import AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
+from .middleware import CORS, AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
 from .route_faults import RouteFaultMiddleware
 from .routes import METHODS, Routes
@@ -120,7 +119,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
     )
     errors.install(app, routes)
     app.add_middleware(
-        CORSMiddleware,
+        CORS,
         position=MiddlewarePosition.BEFORE_EXCEPTION,
         allow_origins=list(settings.origins),
         allow_credentials=True,

@@ -69,6 +69,15 @@ def _headers(scope: Scope) -> dict[str, str]:
     return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers", [])}
 
 
+def _host(scope: Scope) -> str | None:
+    """The ``Host`` header (the last one, as ``_headers`` would keep it)."""
+    found = None
+    for name, value in scope.get("headers", []):
+        if name == b"host":
+            found = value
+    return None if found is None else found.decode("latin-1")
+
+
 class GuardMiddleware:
     def __init__(self, app: ASGIApp, settings: Settings, routes: Routes) -> None:
         self.app = app
@@ -76,29 +85,32 @@ class GuardMiddleware:
         self.routes = routes
         self.hosts = allowed_hosts(settings)
         self.origins = frozenset(settings.origins)
+        self._last_allowed: str | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            headers = _headers(scope)
-            self.check_host(headers)
             path = scope["path"]
             if (path == CONTROL or path.startswith(CONTROL + "/")) and not (
                 path.startswith(EXPORTS) and scope["method"] in SAFE_METHODS
             ):
+                headers = _headers(scope)
+                self.check_host(headers.get("host"))
                 self.check_control(scope["method"], path, headers)
+            else:
+                self.check_host(_host(scope))
             await self.app(scope, receive, relative_redirects(send))
             return
         await self.app(scope, receive, send)
 
-    def check_host(self, headers: dict[str, str]) -> None:
-        host = headers.get("host")
-        if host is not None and host_name(host) not in self.hosts:
+    def check_host(self, host: str | None) -> None:
+        if host is not None and host != self._last_allowed and host_name(host) not in self.hosts:
             raise ApiError(
                 400,
                 "VALIDATION_ERROR",
                 f"Host {host_name(host) or host!r} is not this server: use localhost, or start the mock with "
                 "--allowed-host NAME",
             )
+        self._last_allowed = host  # the next request from the same client is let through at once
 
     def check_control(self, method: str, path: str, headers: dict[str, str]) -> None:
         if self.settings.no_control:

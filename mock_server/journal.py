@@ -5,9 +5,9 @@ A bounded ring buffer (``--journal-size``, default 1,000): the oldest entries go
 stays flat however long the mock runs. Credentials never leave it: the ``Authorization``,
 ``X-2FA-Code``, ``Cookie`` and control-token headers, and the ``twoFACode``, ``password``, ``token``
 and ``refreshToken`` fields (body, query or answer) are shown only as ``"[redacted]"``, so a test
-can still see that the app sent a code without the code itself. Bodies are kept as the bytes that
-were sent (at most ``KEPT_BYTES``) and parsed and redacted when the journal is read, not on every
-request.
+can still see that the app sent a code without the code itself. The server keeps a request as it
+came (bodies as the bytes sent, at most ``KEPT_BYTES``; the query and headers raw) and parses,
+redacts and names it when the journal is read, not on every request.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from . import json_input
@@ -63,17 +63,23 @@ def problems_of(status: int, answer) -> list[str]:
     return [line for line in lines if line]
 
 
+_COMPLETE = "__complete"  # an entry's function from its raw record to its shown fields, until read
+
+
 class Journal:
     def __init__(self, size: int) -> None:
         self._entries: deque[dict] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
-    def record(self, entry: dict) -> dict:
+    def record(self, entry: dict, complete: Callable[[dict], dict] | None = None) -> None:
+        """Keep ``entry``. With ``complete``, the entry is kept as recorded (raw, cheap to take on the
+        request's path) and ``complete(entry)`` gives its shown fields the first time it is read."""
         with self._lock:
             entry = {"id": next(self._ids), **entry}
+            if complete is not None:
+                entry[_COMPLETE] = complete
             self._entries.append(entry)
-        return entry
 
     def clear(self) -> int:
         with self._lock:
@@ -94,6 +100,11 @@ class Journal:
         """Oldest first. ``path`` matches a prefix; ``status`` is ``404`` or a class such as ``4xx``;
         ``since`` keeps entries after that id; ``limit`` keeps the latest that many."""
         with self._lock:
+            for entry in self._entries:
+                if _COMPLETE in entry:
+                    completed = {"id": entry["id"], **entry.pop(_COMPLETE)(entry)}
+                    entry.clear()
+                    entry.update(completed)
             found: Iterable[dict] = list(self._entries)
         found = [
             e

@@ -7,6 +7,8 @@ import logging
 import time
 from urllib.parse import parse_qsl
 
+from starlette.datastructures import MutableHeaders
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import json_input
@@ -121,6 +123,28 @@ class BodyMiddleware:
         await self.app(scope, replay, send)
 
 
+class CORS(CORSMiddleware):
+    """Starlette's CORS, with a shortcut for a request without ``Origin`` (curl, the suite, a
+    same-origin page): it only gains ``Vary: Origin``, as Starlette would add, without the headers
+    being parsed for it on every request."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or any(name == b"origin" for name, _ in scope["headers"]):
+            await super().__call__(scope, receive, send)
+            return
+
+        async def varying(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = message["headers"] = list(message.get("headers", []))
+                if any(name.lower() == b"vary" for name, _ in headers):
+                    MutableHeaders(scope=message).add_vary_header("Origin")
+                else:
+                    headers.append((b"vary", b"Origin"))
+            await send(message)
+
+        await self.app(scope, receive, varying)
+
+
 class AccessLogMiddleware:
     """One line per request: method, path, status, latency."""
 
@@ -197,24 +221,35 @@ class JournalMiddleware:
             self._record(scope, bytes(sent), status, bytes(answered), started)
 
     def _record(self, scope: Scope, sent: bytes, status: int, answered: bytes, started: float) -> None:
+        """The request as it came, kept raw: parsed, redacted and looked up when the journal is read."""
         services = self.services
-        raw_query = scope.get("query_string", b"")
-        query = dict(parse_qsl(raw_query.decode("latin-1"), keep_blank_values=True)) if raw_query else {}
-        headers = redact_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in scope.get("headers", []))
         services.journal.record(
             {
                 "wallTime": wall_now(),  # instants: written out when the journal is read
                 "simulatedTime": services.clock.now(),
                 "method": scope["method"],
                 "path": scope["path"],
-                "query": redact(query),
-                "headers": headers,
+                "query": scope.get("query_string", b""),
+                "headers": scope.get("headers", []),
                 "body": sent,  # bytes: read (and redacted) only when the journal is read
                 "status": status,
                 "response": answered,
-                "latencyMs": round((time.perf_counter() - started) * 1000, 2),
-                "operationId": services.routes.operation_id(scope["method"], scope["path"]),
-                # only a refusal's answer is parsed now, for its reason
-                "problems": (problems_of(status, readable_body(answered)) if status >= 400 else []) + injected(scope),
-            }
+                "latencyMs": (time.perf_counter() - started) * 1000,
+                "faults": injected(scope),
+            },
+            complete=self._shown,
         )
+
+    def _shown(self, raw: dict) -> dict:
+        """A raw record as the journal shows it: query and headers redacted, the operation named,
+        the latency rounded, and a refusal's reasons (its answer parsed)."""
+        query = dict(parse_qsl(raw["query"].decode("latin-1"), keep_blank_values=True)) if raw["query"] else {}
+        status, faults = raw["status"], raw.pop("faults")
+        return {
+            **raw,
+            "query": redact(query),
+            "headers": redact_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in raw["headers"]),
+            "latencyMs": round(raw["latencyMs"], 2),
+            "operationId": self.services.routes.operation_id(raw["method"], raw["path"]),
+            "problems": (problems_of(status, readable_body(raw["response"])) if status >= 400 else []) + faults,
+        }

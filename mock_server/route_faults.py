@@ -64,7 +64,12 @@ class RouteFaultMiddleware:
         self.rng = random.Random()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/__mock") or scope["method"] == "OPTIONS":
+        if (
+            scope["type"] != "http"
+            or scope["path"].startswith("/__mock")
+            or scope["method"] == "OPTIONS"
+            or (not self.latency and not self.services.store.faults.any_route())
+        ):
             await self.app(scope, receive, send)
             return
         fault = self.armed_fault(scope)

@@ -7,6 +7,7 @@ listed; used by the 405 handler (``Allow``) and by the security check (the opera
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -37,8 +38,11 @@ class Routes:
             for template, method, operation in operations(document):
                 by_template.setdefault(base + template, {})[method.upper()] = operation["operationId"]
             self._routes += [(template_pattern(t), methods) for t, methods in by_template.items()]
+        # every request asks (security, journal, faults): the answer per path is remembered, a
+        # bounded number of paths (dates in paths and made-up paths are many)
+        self._methods = functools.lru_cache(maxsize=2048)(self._match)
 
-    def _methods(self, path: str) -> dict[str, str]:
+    def _match(self, path: str) -> dict[str, str]:
         for pattern, methods in self._routes:
             if pattern.match(path):
                 return methods

@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
-from connexion import request as current_request
+from connexion.context import scope as current_scope
+from connexion.jsonifier import Jsonifier
+from starlette.responses import Response
 
 from .clock import Clock
 from .domain.timezones import Catalogue
@@ -26,6 +28,7 @@ if TYPE_CHECKING:
     from .state_file import StateFile
 
 SCOPE_KEY = "mock_server"
+JSON = Jsonifier()  # Connexion's own serializer: the same bytes as a handler's returned value
 T = TypeVar("T")
 
 
@@ -66,6 +69,12 @@ class Services:
         self._rendered[name] = (key, value)
         return value
 
+    def answer(self, name: str, build: Callable[[datetime], object]) -> Response:
+        """``build(now)`` as a 200 JSON answer, its bytes encoded once per state version and clock
+        second (``rendered``): the polled reads skip Connexion's serialization of the same value."""
+        body = self.rendered(name, lambda now: JSON.dumps(build(now)).encode())
+        return Response(body, status_code=200, media_type="application/json")
+
     def persist(self) -> None:
         """Write the state file when there is one and something changed."""
         if self.state_file is not None:
@@ -76,9 +85,16 @@ def services_of(scope: dict) -> Services:
     return scope["extensions"][SCOPE_KEY]["services"]
 
 
+def request_scope() -> dict:
+    """The ASGI scope of the request being handled (Connexion's context proxy to it; each item read
+    goes to the request's scope). Not ``connexion.request``: that builds a new request object on
+    every attribute read."""
+    return current_scope  # type: ignore[return-value]
+
+
 def current() -> Services:
     """The services of the request being handled (for handlers)."""
-    return services_of(current_request.scope)
+    return services_of(request_scope())
 
 
 def parsed_body(scope: dict):

@@ -493,6 +493,10 @@ class Faults(_Concept):
             lambda: list(self.db.route_faults.find({"$or": [{"times": None}, {"times": {"$gt": 0}}]}).sort("_id")),
         )
 
+    def any_route(self) -> bool:
+        """Whether an HTTP fault is armed (asked on every request: cached, without a copy)."""
+        return self.changes.cached("any-route-fault", lambda: bool(self.routes()), immutable=True)
+
     def take_route(self, fault_id: str) -> bool:
         """Use up one of a route fault's ``times``; False when another request used the last one."""
         self._changed()

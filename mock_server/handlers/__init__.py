@@ -12,10 +12,9 @@ import inspect
 import re
 from collections.abc import Callable
 
-from connexion import request as current_request
-
 from ..auth import spend_pending_code
 from ..routes import operations
+from ..services import request_scope
 from . import admin_app, control, declarations, history, schedule, session, status
 
 MODULES = {
@@ -52,7 +51,7 @@ def spend_then(handler: Callable) -> Callable:
 
     @functools.wraps(handler)
     async def handle(*args, **kwargs):
-        spend_pending_code(current_request.scope)
+        spend_pending_code(request_scope())
         return await handler(*args, **kwargs)
 
     # Connexion inspects a handler's signature on every request; give it the answer once.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from ..domain.distribution import plan_day, plan_modification, with_pools
 from ..domain.schedule import effective_schedule
 from ..errors import ApiError
@@ -45,9 +47,9 @@ async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[d
     }, 201
 
 
-async def get_today_distribution_status(**_) -> tuple[dict, int]:
+async def get_today_distribution_status(**_) -> Response:
     services = current()
-    return services.rendered("today-status", lambda _now: {"success": True, "data": today_status(services)}), 200
+    return services.answer("today-status", lambda _now: {"success": True, "data": today_status(services)})
 
 
 NOTHING_QUEUED = "Nothing is queued today"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bson import ObjectId
+from starlette.responses import Response
 
 from .. import json_input
 from ..domain.schedule import preview_slots, to_iso
@@ -22,20 +23,18 @@ def _stored_settings(services: Services) -> dict:
     return settings
 
 
-async def list_timezones(**_) -> tuple[dict, int]:
+async def list_timezones(**_) -> Response:
     services = current()
-    return services.rendered(
-        "timezones", lambda now: {"success": True, "data": timezones_view(services.catalogue, now)}
-    ), 200
+    return services.answer("timezones", lambda now: {"success": True, "data": timezones_view(services.catalogue, now)})
 
 
-async def get_distribution_schedule(**_) -> tuple[dict, int]:
+async def get_distribution_schedule(**_) -> Response:
     services = current()
 
     def build(now):
         return {"success": True, "data": settings_view(_stored_settings(services), now)}
 
-    return services.rendered("schedule", build), 200
+    return services.answer("schedule", build)
 
 
 async def update_distribution_schedule(body: dict, **_) -> tuple[dict, int]:

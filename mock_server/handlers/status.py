@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from starlette.responses import Response
+
 from ..services import current
 from ..views import cron_status_view
 
 
-async def get_cron_status(**_) -> tuple[dict, int]:
+async def get_cron_status(**_) -> Response:
     services = current()
-    return services.rendered("cron-status", lambda now: cron_status_view(services.store.schedule.read(), now)), 200
+    return services.answer("cron-status", lambda now: cron_status_view(services.store.schedule.read(), now))
 
 
 # The same public status under the client's /api/v1 base URL (BRIEF §5).
