@@ -12,6 +12,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -42,6 +43,7 @@ CAUGHT_BY = {
 
 class Independent:
     def __init__(self, *faults: str) -> None:
+        self.started_on = datetime.now(UTC).date()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "tests.independent_backend", "--port", str(self.port)]
@@ -66,6 +68,12 @@ class Independent:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+
+    def calendar_hid(self, fault: str) -> bool:
+        """Whether the calendar, not the suite, hid ``fault``: 'today-in-utc' shows only while the
+        backend's date (in the zone it chose at start) differs from the UTC date, which a run that
+        crosses UTC midnight stops being true (no zone's date differs from UTC's on both sides)."""
+        return fault == "today-in-utc" and datetime.now(UTC).date() != self.started_on
 
 
 def suite_run(package: str, url: str, *options: str) -> Run:
@@ -113,6 +121,9 @@ def test_each_planted_fault_fails_the_case_that_catches_it(backend):
         return suite_run("contract_tests.cases", servers[fault].url, *servers[fault].credentials(), *only)
 
     results = dict(zip(FAULTS, run_all([run(fault) for fault in FAULTS]), strict=True))
+    for fault in [fault for fault in FAULTS if servers[fault].calendar_hid(fault)]:
+        servers[fault] = backend(fault)  # once more, on a backend started on the new UTC date
+        results[fault] = run_one(run(fault))
     missed = {
         fault: sorted(failed_cases(result.stdout))
         for fault, result in results.items()
