@@ -41,7 +41,7 @@ from contract_tests.target import free_port  # noqa: E402
 from mock_server.fixtures import read_yaml  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))  # per server and endpoint, over ROUNDS
-ROUNDS = 5
+ROUNDS = 9
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "32"))
 PATHS = {
     "cron-status": "/cron-status",
@@ -95,7 +95,8 @@ def mock_session(port: int) -> dict:
 
 def throughput() -> tuple[dict, dict[str, str]]:
     """Every server up at once on the server core; the measurements interleaved (round after round,
-    server after server) and each figure the median of ROUNDS: this machine's speed drifts by tens of
+    server after server, each round starting with the next server) and each figure the median of
+    ROUNDS, each ratio the median of the rounds' ratios: this machine's speed drifts by tens of
     percent over minutes, and measuring one server after another would charge the drift to one of them."""
     servers: dict[str, int] = {}
     processes: list[subprocess.Popen] = []
@@ -123,19 +124,31 @@ def throughput() -> tuple[dict, dict[str, str]]:
         else:
             skipped["prism"] = "Prism is not installed: npm ci --prefix tools (needs Node)"
         rounds: dict[str, dict[str, list[dict]]] = {name: {endpoint: [] for endpoint in PATHS} for name in servers}
-        for _ in range(ROUNDS):
+        names = list(servers)
+        for turn in range(ROUNDS):
+            order = names[turn % len(names) :] + names[: turn % len(names)]  # no server always first
             for endpoint, path in PATHS.items():
-                for name, port in servers.items():
-                    rounds[name][endpoint].append(load(port, path, headers, SECONDS / ROUNDS))
+                for name in order:
+                    rounds[name][endpoint].append(load(servers[name], path, headers, SECONDS / ROUNDS))
     finally:
         for process in processes:
             process.terminate()
             process.wait()
-    results = {
-        name: {endpoint: sorted(runs, key=lambda run: run["rps"])[len(runs) // 2] for endpoint, runs in by.items()}
-        for name, by in rounds.items()
-    }
-    return results, skipped
+    return summarised(rounds), skipped
+
+
+def summarised(rounds: dict[str, dict[str, list[dict]]]) -> dict:
+    """Each server and endpoint: its median round, with ``mock_ratio``, the median over the rounds of
+    the mock's req/s over this server's in the same round (measured a few seconds apart, so the
+    machine's drift over the run cancels out of the ratio)."""
+    results = {}
+    for name, by in rounds.items():
+        results[name] = {}
+        for endpoint, runs in by.items():
+            paired = sorted(mock["rps"] / run["rps"] for mock, run in zip(rounds["mock"][endpoint], runs, strict=True))
+            median = sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
+            results[name][endpoint] = {**median, "mock_ratio": paired[len(paired) // 2]}
+    return results
 
 
 def _timed(name: str, command: list[str], env: dict | None = None) -> dict:
@@ -206,7 +219,7 @@ def throughput_lines(results: dict) -> list[str]:
 def ratio(results: dict, other: str) -> list[float] | None:
     if other not in results:
         return None
-    return [round(results["mock"][name]["rps"] / results[other][name]["rps"], 2) for name in PATHS]
+    return [round(results[other][name]["mock_ratio"], 2) for name in PATHS]
 
 
 def targets(results: dict, profile: dict, suite: dict, make_test: dict | None, verify: dict, year: dict) -> list[tuple]:
@@ -265,7 +278,8 @@ def main() -> int:
     print(f"machine: {machine}", flush=True)
     print(
         f"load: {CONNECTIONS} keep-alive connections, {ROUNDS} interleaved rounds of {SECONDS / ROUNDS:g} s per "
-        "server and endpoint (the median), the servers on one core and the client on the other"
+        "server and endpoint (the median; a ratio: the median of the rounds' ratios), the servers on one core and the "
+        "client on the other"
     )
     results, skipped = throughput()
     for line in throughput_lines(results):
