@@ -243,17 +243,17 @@ class PayoutContext:
     premium_users: list[str]
     performance_users: list[str]
 
-    # slots of one ROS pay the stakes the same: computed once per clock move (a day's slots often share it)
+    # slots of one ROS and pool amounts pay the same: computed once per clock move (a day's slots often
+    # share them), the same payout object each time (the ledger then encodes it once)
+    _payouts: dict[tuple[Decimal, Decimal, Decimal], SlotPayout] = field(default_factory=dict, compare=False)
     _ros: dict[Decimal, tuple[Payment, ...]] = field(default_factory=dict, compare=False)
 
     def payout(self, slot: dict) -> SlotPayout:
-        ros = exact(slot["rosPercentage"])
-        if ros not in self._ros:
-            self._ros[ros] = ros_payments(self.stakes, ros)
-        pools = pool_payments(
-            exact(slot["premiumPoolAmount"]),
-            self.premium_users,
-            exact(slot["performancePoolAmount"]),
-            self.performance_users,
-        )
-        return SlotPayout(self._ros[ros] + pools)
+        key = (exact(slot["rosPercentage"]), exact(slot["premiumPoolAmount"]), exact(slot["performancePoolAmount"]))
+        if key not in self._payouts:
+            ros, premium, performance = key
+            if ros not in self._ros:
+                self._ros[ros] = ros_payments(self.stakes, ros)
+            pools = pool_payments(premium, self.premium_users, performance, self.performance_users)
+            self._payouts[key] = SlotPayout(self._ros[ros] + pools)
+        return self._payouts[key]

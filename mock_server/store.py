@@ -28,9 +28,10 @@ from __future__ import annotations
 import copy
 import json
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, timedelta
 from decimal import Decimal
+from types import MappingProxyType
 
 import mongomock
 import pymongo
@@ -147,7 +148,8 @@ class Changes:
         """``read()``, remembered until a write to one of the concepts ``on`` (None: any write), when
         this process is the only writer.
 
-        Callers get a copy, unless the value is ``immutable`` (tuples of frozen values, Decimals)."""
+        Callers get a copy, unless the value is ``immutable`` (tuples of frozen values, Decimals, read-only
+        mappings)."""
         if not self.embedded:
             return read()
         version = self._version(on)
@@ -232,12 +234,13 @@ class Stakes(_Concept):
             immutable=True,
         )
 
-    def owners(self) -> dict[str, str]:
-        """Stake id -> the investor who holds it (active or not)."""
+    def owners(self) -> Mapping[str, str]:
+        """Stake id -> the investor who holds it (active or not); read-only, shared without a copy."""
         return self.changes.cached(
             "stake-owners",
-            lambda: {doc["_id"]: doc["userId"] for doc in self.db.stakes.find({}, {"userId": True})},
+            lambda: MappingProxyType({doc["_id"]: doc["userId"] for doc in self.db.stakes.find({}, {"userId": True})}),
             on=(self.name,),
+            immutable=True,
         )
 
     def all(self) -> list[dict]:
@@ -372,6 +375,7 @@ class Ledger(_Concept):
     """
 
     name = "ledger"
+    _last_encoded: tuple[tuple, str, dict[str, str]] | None = None
 
     def record(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
         """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.
@@ -379,17 +383,13 @@ class Ledger(_Concept):
         One map per kind (``ros``: stake -> amount, ``premium``/``performance``: user -> amount), so
         a beneficiary appears at most once per (date, slot) by construction.
         """
-        paid: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
-        totals = {kind: Decimal(0) for kind in KINDS}
-        for payment in payments:
-            paid[payment.kind][payment.beneficiary] = str(payment.amount)
-            totals[payment.kind] += payment.amount
+        encoded, totals = self._encoded(payments)
         entry = {
             "_id": slot_key(date, slot_number),
             "date": date,
             "slotNumber": slot_number,
-            "totals": {kind: str(total) for kind, total in totals.items()},
-            "payments": json.dumps(paid, separators=(",", ":")),
+            "totals": dict(totals),
+            "payments": encoded,
         }
         self._changed()
         try:
@@ -398,6 +398,23 @@ class Ledger(_Concept):
         except DuplicateKeyError:
             return False
         return True
+
+    def _encoded(self, payments: Iterable[Payment]) -> tuple[str, dict[str, str]]:
+        """The payments as an entry stores them (its JSON text, its totals), encoded once for the same
+        payments object: the slots of a day that pay the same are handed one (``PayoutContext``)."""
+        last = self._last_encoded
+        if last is not None and last[0] is payments:
+            return last[1], last[2]
+        paid: dict[str, dict[str, str]] = {kind: {} for kind in KINDS}
+        totals = {kind: Decimal(0) for kind in KINDS}
+        for payment in payments:
+            paid[payment.kind][payment.beneficiary] = str(payment.amount)
+            totals[payment.kind] += payment.amount
+        encoded = json.dumps(paid, separators=(",", ":"))
+        shown = {kind: str(total) for kind, total in totals.items()}
+        if isinstance(payments, tuple):  # kept (and so its identity) only when it cannot change
+            self._last_encoded = (payments, encoded, shown)
+        return encoded, shown
 
     def entry(self, date: str, slot_number: int) -> dict | None:
         found = self.db.payouts.find_one({"_id": slot_key(date, slot_number)})
@@ -415,7 +432,7 @@ class Ledger(_Concept):
 
         return self.changes.cached(f"paid:{date}", read, on=(self.name,))
 
-    def summaries(self, dates: Iterable[str], owners: dict[str, str]) -> dict[str, dict]:
+    def summaries(self, dates: Iterable[str], owners: Mapping[str, str]) -> dict[str, dict]:
         """Per date: ``{"paid": {kind: Decimal}, "usersPaid": n}``, the distinct investors paid
         anything (a stake's ROS counts for its owner, ``owners``: stake id -> investor)."""
         by_date: dict[str, list[dict]] = {date: [] for date in dates}

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Context, Decimal
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from .schedule import LEGACY_SLOTS, LEGACY_ZONE, EffectiveSchedule, Slot, day_end, slot_instant, to_iso
@@ -145,6 +146,10 @@ class SlotPayout:
 
     def totals(self) -> dict[str, tuple[int, Decimal]]:
         """Per kind (``ros``, ``premium``, ``performance``): how many were paid and how much in all."""
+        return dict(self._totals)
+
+    @cached_property
+    def _totals(self) -> dict[str, tuple[int, Decimal]]:
         counts = dict.fromkeys(KINDS, 0)
         sums = dict.fromkeys(KINDS, Decimal(0))
         for payment in self.payments:
