@@ -16,10 +16,8 @@ import itertools
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
-from datetime import datetime
 
 from . import json_input
-from .domain.schedule import to_iso
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "x-2fa-code", "cookie", "set-cookie", "x-mock-control-token"})
@@ -115,21 +113,7 @@ class Journal:
             and (status is None or _status_matches(e["status"], status))
             and (since is None or e["id"] > since)
         ]
-        return [_readable(e) for e in (found[-limit:] if limit else found)]
-
-
-def _readable(entry: dict) -> dict:
-    """An entry as it is shown: bodies kept as bytes (the server's journal records them so, off its
-    hot path) become their redacted JSON, their text, or a note of their size; instants kept as
-    datetimes become ISO text."""
-    shown = dict(entry)
-    for key in ("body", "response"):
-        if isinstance(shown.get(key), bytes):
-            shown[key] = readable_body(shown[key])
-    for key in ("wallTime", "simulatedTime"):
-        if isinstance(shown.get(key), datetime):
-            shown[key] = to_iso(shown[key])
-    return shown
+        return [dict(e) for e in (found[-limit:] if limit else found)]  # copies: the journal stays as it is
 
 
 def _status_matches(status: int, wanted: str) -> bool:

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import json_input
 from .clock import wall_now
+from .domain.schedule import to_iso
 from .errors import ApiError
 from .journal import KEPT_BYTES, problems_of, readable_body, redact, redact_headers
 from .services import SCOPE_KEY, Services
@@ -225,13 +226,13 @@ class JournalMiddleware:
         services = self.services
         services.journal.record(
             {
-                "wallTime": wall_now(),  # instants: written out when the journal is read
+                "wallTime": wall_now(),
                 "simulatedTime": services.clock.now(),
                 "method": scope["method"],
                 "path": scope["path"],
                 "query": scope.get("query_string", b""),
                 "headers": scope.get("headers", []),
-                "body": sent,  # bytes: read (and redacted) only when the journal is read
+                "body": sent,
                 "status": status,
                 "response": answered,
                 "latencyMs": (time.perf_counter() - started) * 1000,
@@ -241,15 +242,20 @@ class JournalMiddleware:
         )
 
     def _shown(self, raw: dict) -> dict:
-        """A raw record as the journal shows it: query and headers redacted, the operation named,
-        the latency rounded, and a refusal's reasons (its answer parsed)."""
+        """A raw record as the journal shows it, made once: instants as ISO text, query, headers and
+        bodies redacted (bodies as their JSON, their text or a note of their size), the operation
+        named, the latency rounded, and a refusal's reasons (from its answer)."""
         query = dict(parse_qsl(raw["query"].decode("latin-1"), keep_blank_values=True)) if raw["query"] else {}
-        status, faults = raw["status"], raw.pop("faults")
+        status, faults, response = raw["status"], raw.pop("faults"), readable_body(raw["response"])
         return {
             **raw,
+            "wallTime": to_iso(raw["wallTime"]),
+            "simulatedTime": to_iso(raw["simulatedTime"]),
             "query": redact(query),
             "headers": redact_headers((n.decode("latin-1"), v.decode("latin-1")) for n, v in raw["headers"]),
+            "body": readable_body(raw["body"]),
+            "response": response,
             "latencyMs": round(raw["latencyMs"], 2),
             "operationId": self.services.routes.operation_id(raw["method"], raw["path"]),
-            "problems": (problems_of(status, readable_body(raw["response"])) if status >= 400 else []) + faults,
+            "problems": problems_of(status, response) + faults,
         }
