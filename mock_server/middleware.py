@@ -106,6 +106,7 @@ class BodyMiddleware:
         raw = b"".join(chunks)
         if raw.strip() and is_json(_content_type(scope)):
             state["body_sent"] = True
+            state["raw_body"] = raw
             try:
                 state["body"] = json_input.load(raw)
             except ValueError as exc:  # JSONDecodeError, UnicodeDecodeError and json_input's refusals

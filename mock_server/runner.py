@@ -37,6 +37,7 @@ class Event:
     date: str
     slot_number: int
     kind: str  # "run" | "expire"
+    slot: dict = field(compare=False, repr=False)  # the slot as the plan read it
 
 
 STATS = {"ros": ("rosStats", "processedStakes"), "premium": ("premiumPoolStats", "usersReceived"),
@@ -98,13 +99,12 @@ class Runner:
         due = max(parse_iso(slot["scheduledFor"]), start)
         day_end = parse_iso(slot["dayEnd"])
         if enabled and due < day_end:
-            return Event(due, slot["date"], slot["slotNumber"], "run")
-        return Event(max(day_end, start), slot["date"], slot["slotNumber"], "expire")
+            return Event(due, slot["date"], slot["slotNumber"], "run", slot)
+        return Event(max(day_end, start), slot["date"], slot["slotNumber"], "expire", slot)
 
     def _plan(self, start: datetime) -> tuple[list[Event], bool]:
         """Every pending slot's next event (run or expire) from ``start``, in time, date, slot order."""
-        settings = self.store.schedule.read()
-        enabled = bool(settings and settings.get("isEnabled"))
+        enabled = self.store.schedule.enabled()
         events = sorted(
             (self._event(slot, start, enabled) for slot in self.store.days.pending_slots()),
             key=lambda e: (e.at, e.date, e.slot_number),
@@ -160,21 +160,22 @@ class Runner:
                 self.clock.move_forward(event.at)
             if event.kind == "run":
                 payout_context = payout_context or self._payout_context()
-                outcome = self._execute(event.date, event.slot_number, event.at, payout_context)
+                outcome = self._execute(event, payout_context)
             else:
                 reason = (
                     "the schedule was disabled until the day ended"
                     if not enabled
                     else "the day ended before the slot could run"
                 )
-                outcome = self._expire(event.date, event.slot_number, event.at, reason)
+                outcome = self._expire(event, reason)
             if outcome:
                 ran.append(outcome)
         return ran
 
     # -- one slot --------------------------------------------------------------------------------
-    def _execute(self, date: str, slot_number: int, at: datetime, context: PayoutContext) -> dict | None:
-        slot = self.store.days.claim_slot(date, slot_number)
+    def _execute(self, event: Event, context: PayoutContext) -> dict | None:
+        date, slot_number, at = event.date, event.slot_number, event.at
+        slot = self.store.days.claim_slot(date, slot_number, as_read=event.slot)
         if slot is None:
             return None
         started = time.perf_counter()
@@ -199,9 +200,10 @@ class Runner:
         # another worker (or this slot before a force-reset) paid this (date, slot): pay nothing more
         return stored_stats(payout_of_ledger(self.store.ledger.entry(date, slot_number)))
 
-    def _expire(self, date: str, slot_number: int, at: datetime, reason: str) -> dict | None:
+    def _expire(self, event: Event, reason: str) -> dict | None:
+        date, slot_number, at = event.date, event.slot_number, event.at
         started = time.perf_counter()
-        if self.store.days.claim_slot(date, slot_number, "FAILED") is None:
+        if self.store.days.claim_slot(date, slot_number, "FAILED", as_read=event.slot) is None:
             return None
         error = f"Not executed: {reason}"
         details = {
@@ -214,8 +216,14 @@ class Runner:
         return _outcome(date, slot_number, at, "FAILED", error, ["PENDING", "FAILED"])
 
     def _payout_context(self) -> PayoutContext:
-        qualifiers = self.store.stakes.qualifiers()
-        return PayoutContext(tuple(self.store.stakes.active()), qualifiers["premium"], qualifiers["performance"])
+        """Who slots pay, and what they paid so far: kept until the stakes change (embedded store),
+        so the slots of every day that pay alike share one payout."""
+
+        def read() -> PayoutContext:
+            qualifiers = self.store.stakes.qualifiers()
+            return PayoutContext(tuple(self.store.stakes.active()), qualifiers["premium"], qualifiers["performance"])
+
+        return self.store.changes.cached("payout-context", read, on=(self.store.stakes.name,), immutable=True)
 
 
 def elapsed_ms(started: float) -> int:
@@ -235,25 +243,34 @@ def _outcome(date: str, slot_number: int, at: datetime, status: str, error, tran
     }
 
 
+KEPT_PAYOUTS = 64  # distinct (ROS, pool amounts) a payout context remembers
+
+
 @dataclass(frozen=True)
 class PayoutContext:
-    """Who a slot pays: the active stakes and each pool's qualifiers (read once per clock move)."""
+    """Who a slot pays: the active stakes and each pool's qualifiers (read once per version of the stakes)."""
 
     stakes: tuple[Stake, ...]
     premium_users: list[str]
     performance_users: list[str]
 
-    # slots of one ROS and pool amounts pay the same: computed once per clock move (a day's slots often
-    # share them), the same payout object each time (the ledger then encodes it once)
+    # slots of one ROS and pool amounts pay the same: computed once while the stakes stay as they are
+    # (a day's slots, and every day's, often share them), the same payout object each time (the ledger
+    # then encodes it once)
     _payouts: dict[tuple[Decimal, Decimal, Decimal], SlotPayout] = field(default_factory=dict, compare=False)
     _ros: dict[Decimal, tuple[Payment, ...]] = field(default_factory=dict, compare=False)
 
     def payout(self, slot: dict) -> SlotPayout:
         key = (exact(slot["rosPercentage"]), exact(slot["premiumPoolAmount"]), exact(slot["performancePoolAmount"]))
-        if key not in self._payouts:
+        payout = self._payouts.get(key)
+        if payout is None:
+            if len(self._payouts) >= KEPT_PAYOUTS:  # bounded: a long session queues many amounts
+                self._payouts.clear()
+                self._ros.clear()
             ros, premium, performance = key
-            if ros not in self._ros:
-                self._ros[ros] = ros_payments(self.stakes, ros)
+            stakes_paid = self._ros.get(ros)
+            if stakes_paid is None:
+                stakes_paid = self._ros[ros] = ros_payments(self.stakes, ros)
             pools = pool_payments(premium, self.premium_users, performance, self.performance_users)
-            self._payouts[key] = SlotPayout(self._ros[ros] + pools)
-        return self._payouts[key]
+            payout = self._payouts[key] = SlotPayout(stakes_paid + pools)
+        return payout

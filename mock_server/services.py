@@ -53,6 +53,8 @@ class Services:
     journal: Journal
     state_file: StateFile | None = None
     _rendered: dict[str, tuple[tuple[int, datetime], object]] = field(default_factory=dict, repr=False)
+    # request bodies' schema problems, by (schema, bytes): see ``validation.CollectingJSONBodyValidator``
+    judged_bodies: dict[tuple[int, bytes], list[str]] = field(default_factory=dict, repr=False)
 
     def rendered(self, name: str, build: Callable[[datetime], T]) -> T:
         """``build(now)``, made once per state version and clock second and shared read-only by the
@@ -100,6 +102,11 @@ def current() -> Services:
 def parsed_body(scope: dict):
     """The JSON body the body middleware parsed (None when there was none or it was not JSON)."""
     return scope["extensions"][SCOPE_KEY].get("body")
+
+
+def raw_body(scope: dict) -> bytes | None:
+    """The bytes of the JSON body the body middleware parsed (None when there was none)."""
+    return scope["extensions"][SCOPE_KEY].get("raw_body")
 
 
 def body_sent(scope: dict) -> bool:

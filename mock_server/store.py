@@ -18,8 +18,9 @@ One small class per concept (``users``, ``schedule``, ``stakes``, ``days``, ``le
 all on one database and one ``Changes`` counter; ``Store`` holds them and resets them together.
 
 Open days live in ``distributions`` / ``distribution_slots``; once a day has ended and nothing of it
-is pending, ``Store.archive_ended`` moves it to ``distribution_history`` / ``slot_history``, with
-a summary of its ledger in place of its per-stake entries (memory stays bounded over simulated years). The
+is pending, ``Store.archive_ended`` moves it to ``distribution_history``, its slots kept in it as one
+JSON text (``slot_history`` holds those archived by earlier versions) and a summary of its ledger in
+place of its per-stake entries (memory stays bounded over simulated years). The
 collections every request reads stay small (mongomock scans a whole collection on every query).
 """
 
@@ -59,6 +60,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
     "route_faults": [],
 }
 EXPORTS_KEPT = 20  # download links stay valid for the last this many exports
+
+
+def archived_slots(slots: list[dict]) -> str:
+    """An archived day's slots as it keeps them: one JSON text."""
+    return json.dumps(slots, separators=(",", ":"), default=str)
 
 
 def slot_key(date: str, slot_number: int) -> str:
@@ -160,10 +166,29 @@ class Changes:
         return value if immutable else copy.deepcopy(value)
 
 
+class Collections:
+    """The database, its collections looked up once: mongomock builds a new ``Collection`` (with its
+    options) on every attribute access, and the runner reaches four of them for every slot. Anything
+    else (``db[name]``, ``drop_collection``, ``client``) is the database's own."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+
+    def __getattr__(self, name: str):  # called only for a name not yet looked up
+        if name not in Store.COLLECTIONS:
+            return getattr(self.database, name)
+        collection = self.database[name]
+        setattr(self, name, collection)  # a dropped collection is emptied, not replaced: the handle stays good
+        return collection
+
+    def __getitem__(self, name: str):
+        return getattr(self, name) if name in Store.COLLECTIONS else self.database[name]
+
+
 class _Concept:
     name = ""  # what ``Changes`` calls this concept
 
-    def __init__(self, db: Database, changes: Changes, atomic: threading.Lock) -> None:
+    def __init__(self, db: Collections, changes: Changes, atomic: threading.Lock) -> None:
         self.db = db
         self.changes = changes
         # MongoDB makes a conditional update atomic; mongomock, plain Python, does not across
@@ -207,6 +232,21 @@ class Schedule(_Concept):
         return self.changes.cached(
             "settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}), on=(self.name,)
         )
+
+    def enabled(self) -> bool:
+        """Whether a schedule is saved and enabled (asked by every plan of the runner: no copy)."""
+        return self.changes.cached(
+            "schedule-enabled", lambda: bool((self.read() or {}).get("isEnabled")), on=(self.name,), immutable=True
+        )
+
+    def slot_numbers(self) -> tuple[int, ...]:
+        """The saved schedule's slot numbers in order (none when no schedule is saved)."""
+
+        def read() -> tuple[int, ...]:
+            settings = self.read()
+            return tuple(sorted(s["slotNumber"] for s in settings["schedules"])) if settings else ()
+
+        return self.changes.cached("slot-numbers", read, on=(self.name,), immutable=True)
 
     def save(self, fields: dict) -> dict:
         self._changed()
@@ -284,34 +324,41 @@ class Days(_Concept):
     def open(self, date: str) -> dict | None:
         return self.db.distributions.find_one({"date": date})
 
-    def any(self, date: str) -> dict | None:
-        """The day distributed on ``date``, open or archived, in whatever zone it was queued."""
-        return self.open(date) or self.db.distribution_history.find_one({"date": date})
-
     def slots_of(self, date: str) -> list[dict]:
-        return list(self.db.distribution_slots.find({"date": date}).sort("slotNumber", ASCENDING))
+        return [_slot(doc) for doc in self.db.distribution_slots.find({"date": date}).sort("slotNumber", ASCENDING)]
 
     def pending_slots(self) -> list[dict]:
-        return list(
-            self.db.distribution_slots.find({"status": "PENDING"}).sort(
-                [("scheduledFor", ASCENDING), ("slotNumber", ASCENDING)]
-            )
-        )
+        pending = self.db.distribution_slots.find({"status": "PENDING"})
+        return [_slot(doc) for doc in pending.sort([("scheduledFor", ASCENDING), ("slotNumber", ASCENDING)])]
 
-    def claim_slot(self, date: str, slot_number: int, to_status: str = "EXECUTING") -> dict | None:
-        """PENDING -> ``to_status``, atomically; None if someone else got there first."""
+    # What an edit of a PENDING slot may change (``update_pending_slot``): a claim made on the slot as
+    # it was read checks that these are still as read.
+    EDITABLE = ("rosPercentage", "premiumPoolAmount", "performancePoolAmount")
+
+    def claim_slot(
+        self, date: str, slot_number: int, to_status: str = "EXECUTING", *, as_read: dict | None = None
+    ) -> dict | None:
+        """PENDING -> ``to_status``, atomically; the slot as claimed, or None if someone else got there
+        first. Given the slot ``as_read`` (by the runner's plan), the claim is one conditional write
+        (its editable fields still as read), and a fresh read only when that write does not match."""
         self._changed()
+        claim = {"_id": slot_key(date, slot_number), "status": "PENDING"}
         with self.atomic:
-            return self.db.distribution_slots.find_one_and_update(
-                {"_id": slot_key(date, slot_number), "status": "PENDING"},
-                {"$set": {"status": to_status}},
-                return_document=ReturnDocument.AFTER,
+            if as_read is not None:
+                unchanged = {field: as_read.get(field) for field in self.EDITABLE}
+                claimed = self.db.distribution_slots.update_one({**claim, **unchanged}, {"$set": {"status": to_status}})
+                if claimed.modified_count == 1:
+                    return {**as_read, "status": to_status}
+            claimed_now = self.db.distribution_slots.find_one_and_update(
+                claim, {"$set": {"status": to_status}}, return_document=ReturnDocument.AFTER
             )
+        return _slot(claimed_now) if claimed_now else None
 
     def finish_slot(self, date: str, slot_number: int, status: str, details: dict) -> None:
         self._changed()
+        stored = json.dumps(details, separators=(",", ":"))  # one string: see ``_slot``
         self.db.distribution_slots.update_one(
-            {"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": details}}
+            {"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": stored}}
         )
 
     def update_pending_slot(self, date: str, slot_number: int, fields: dict) -> bool:
@@ -357,8 +404,13 @@ class Days(_Concept):
             query["date"] = {**({"$gte": start} if start else {}), **({"$lte": end} if end else {})}
         days = [*self.db.distributions.find(query), *self.db.distribution_history.find(query)]
         slots: dict[str, list[dict]] = {}
+        # slot_history: the slots of days archived by earlier versions (a state file, a MongoDB)
         for slot in [*self.db.distribution_slots.find(query), *self.db.slot_history.find(query)]:
-            slots.setdefault(slot["date"], []).append(slot)
+            slots.setdefault(slot["date"], []).append(_slot(slot))
+        for day in days:
+            text = day.pop("slots", None)  # an archived day's own slots
+            if text is not None:
+                slots[day["date"]] = json.loads(text)
         return [
             (day, sorted(slots.get(day["date"], []), key=lambda s: s["slotNumber"]))
             for day in sorted(days, key=lambda d: d["date"], reverse=True)
@@ -376,6 +428,7 @@ class Ledger(_Concept):
 
     name = "ledger"
     _last_encoded: tuple[tuple, str, dict[str, str]] | None = None
+    _known_payees: tuple[Mapping[str, str], dict[str, frozenset[str]]] | None = None
 
     def record(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
         """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.
@@ -439,12 +492,27 @@ class Ledger(_Concept):
         for doc in self.db.payouts.find({"date": {"$in": list(by_date)}}):
             by_date[doc["date"]].append(doc)
         summaries = {}
+        paid_by = self._paid_by(owners)
         for day, docs in by_date.items():
-            entries = [_decoded(doc) for doc in docs]
-            users = {owners.get(stake, stake) for e in entries for stake in e["ros"]}
-            users |= {user for e in entries for kind in ("premium", "performance") for user in e[kind]}
+            users: set[str] = set()
+            for doc in docs:
+                text = doc.get("payments")
+                if text is None:  # stored by an earlier version: one map per kind
+                    users |= _beneficiaries(_decoded(doc), owners)
+                    continue
+                if text not in paid_by:
+                    paid_by[text] = _beneficiaries(_decoded(doc), owners)
+                users |= paid_by[text]
             summaries[day] = {"paid": _paid(docs), "usersPaid": len(users)}
         return summaries
+
+    def _paid_by(self, owners: Mapping[str, str]) -> dict[str, frozenset[str]]:
+        """A payments text -> the investors it pays, remembered while ``owners`` is the same map
+        (the stakes unchanged): the slots of a day, and of every day, often pay alike."""
+        known = self._known_payees
+        if known is None or known[0] is not owners or len(known[1]) >= KEPT_PAYEES:
+            known = self._known_payees = (owners, {})
+        return known[1]
 
     def drop(self, date: str) -> None:
         """Forget ``date``'s entries (an archived day keeps their summary instead)."""
@@ -452,11 +520,27 @@ class Ledger(_Concept):
         self.db.payouts.delete_many({"date": date})
 
 
+def _slot(doc: dict) -> dict:
+    """A stored slot as readers see it: its ``executionDetails`` (null until it has finished) are
+    stored as one JSON text, which MongoDB and mongomock copy at once where they would walk a map of
+    maps on every write and read; a slot stored by an earlier version keeps them as a map."""
+    details = doc.get("executionDetails")
+    if isinstance(details, str):
+        doc["executionDetails"] = json.loads(details)
+    return doc
+
+
 def _decoded(doc: dict) -> dict:
     """A stored ledger entry as readers see it (see ``Ledger``); an entry stored by an earlier
     version of the mock (a state file, a MongoDB), with one map per kind, is read as it is."""
     payments = json.loads(doc["payments"]) if "payments" in doc else {kind: doc[kind] for kind in KINDS}
     return {"date": doc["date"], "slotNumber": doc["slotNumber"], **payments}
+
+
+def _beneficiaries(entry: dict, owners: Mapping[str, str]) -> frozenset[str]:
+    """The investors a decoded ledger entry pays (a stake's ROS counts for its owner)."""
+    users = {owners.get(stake, stake) for stake in entry["ros"]}
+    return frozenset(users.union(*(entry[kind] for kind in ("premium", "performance"))))
 
 
 def _paid(docs: Iterable[dict]) -> dict[str, Decimal]:
@@ -487,6 +571,8 @@ class Faults(_Concept):
 
     def take(self, slot_number: int) -> dict | None:
         """Use up one armed fault of this slot (``{error, effect}``), or None when none is armed."""
+        if not self.any_armed():
+            return None  # asked for every slot a clock move runs: no write while nothing is armed
         with self.atomic:
             fault = self.db.faults.find_one_and_update(
                 {"slotNumber": slot_number, "times": {"$gt": 0}}, {"$inc": {"times": -1}}
@@ -495,6 +581,15 @@ class Faults(_Concept):
             return None  # nothing was written
         self._changed()
         return {"error": fault["error"], "effect": fault.get("effect", "fail")}
+
+    def any_armed(self) -> bool:
+        """Whether a slot fault is armed (cached, without a copy; always asked of a shared MongoDB)."""
+        return self.changes.cached(
+            "any-slot-fault",
+            lambda: self.db.faults.find_one({"times": {"$gt": 0}}) is not None,
+            on=(self.name,),
+            immutable=True,
+        )
 
     def add_route(self, fault: dict) -> dict:
         """Arm an HTTP fault (``route_faults.py``); ``times`` None: until cleared."""
@@ -549,6 +644,7 @@ class Exports(_Concept):
         return doc["text"] if doc else None
 
 
+KEPT_PAYEES = 64  # distinct payments texts whose payees the ledger remembers
 ARCHIVE_WINDOW_DAYS = 400  # archived days older than this are dropped,
 FORGET_SLACK_DAYS = 30  # once the oldest is this much older (one scan a month, not one a day)
 
@@ -560,10 +656,10 @@ FIXTURE_COLLECTIONS = {"users": Users.name, "investors": Stakes.name, "stakes": 
 class Store:
     """Every concept on one database, reset together."""
 
-    def __init__(self, db: Database) -> None:
-        self.db = db
+    def __init__(self, database: Database) -> None:
+        self.db = db = Collections(database)
         self.changes = Changes(embedded=isinstance(db.client, mongomock.MongoClient))
-        atomic = threading.Lock()
+        self.atomic = atomic = threading.Lock()
         self.users = Users(db, self.changes, atomic)
         self.schedule = Schedule(db, self.changes, atomic)
         self.stakes = Stakes(db, self.changes, atomic)
@@ -572,12 +668,29 @@ class Store:
         self.faults = Faults(db, self.changes, atomic)
         self.exports = Exports(db, self.changes, atomic)
         self._earliest_archived: str | None = None  # the oldest archived date, when known
+        # every archived date, when known: kept only when this process is the only writer
+        self._archived_dates: set[str] | None = None
         self._reset_from: tuple[Fixtures, int] | None = None  # the last reset's fixtures and version
 
     @property
     def embedded(self) -> bool:
         """True for mongomock: then this process is the only writer, and may trust ``changes``."""
         return self.changes.embedded
+
+    def distributed(self, date: str) -> dict | None:
+        """The day distributed on ``date``, open or archived, in whatever zone it was queued."""
+        found = self.days.open(date)
+        if found is not None:
+            return found
+        if self._archived_dates is not None and date not in self._archived_dates:
+            return None  # known without a scan of the archive (mongomock reads every archived day)
+        found = self.db.distribution_history.find_one({"date": date})
+        if found is None and self.embedded:
+            with self.atomic:  # the ticker's thread may be archiving a day meanwhile (it adds under this lock)
+                if self._archived_dates is None:
+                    archived = self.db.distribution_history.find({}, {"date": True})
+                    self._archived_dates = {doc["date"] for doc in archived}
+        return found
 
     def archive_ended(self, now: str) -> int:
         """Move days that have ended (local midnight passed) with nothing pending or running into
@@ -592,12 +705,14 @@ class Store:
             owners = owners if owners is not None else self.stakes.owners()
             summary = self.ledger.summaries([day["date"]], owners)[day["date"]]
             self.changes.bump(Days.name, Ledger.name)
-            if slots:
-                self.db.slot_history.insert_many(slots)
             stored = {k: str(v) for k, v in summary["paid"].items()}
-            self.db.distribution_history.insert_one(
-                {**day, "ledger": {"paid": stored, "usersPaid": summary["usersPaid"]}}
-            )
+            ledger = {"paid": stored, "usersPaid": summary["usersPaid"]}
+            # its slots as one JSON text (read back by ``Days.between``): one string where mongomock
+            # would check and copy ten documents field by field (a third of a simulated day's time)
+            self.db.distribution_history.insert_one({**day, "ledger": ledger, "slots": archived_slots(slots)})
+            with self.atomic:
+                if self._archived_dates is not None:
+                    self._archived_dates.add(day["date"])
             self.db.distribution_slots.delete_many({"date": day["date"]})
             self.db.distributions.delete_one({"_id": day["_id"]})
             self.ledger.drop(day["date"])
@@ -615,6 +730,7 @@ class Store:
         if self._earliest_archived >= slack:
             return  # nothing archived is old enough to be worth a scan (mongomock scans to delete)
         self._earliest_archived = oldest
+        self._archived_dates = None  # read again when next needed
         self.changes.bump(Days.name)
         self.db.distribution_history.delete_many({"date": {"$lt": oldest}})
         self.db.slot_history.delete_many({"date": {"$lt": oldest}})
@@ -652,6 +768,7 @@ class Store:
     def _recreate(self, keep: frozenset[str] = frozenset()) -> None:
         self.changes.bump()
         self._earliest_archived = None
+        self._archived_dates = None
         for name in self.COLLECTIONS:
             if name not in keep:
                 self.db.drop_collection(name)

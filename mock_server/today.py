@@ -16,7 +16,13 @@ from .views import Projection, status_view
 
 
 def schedule_in_force(services: Services) -> EffectiveSchedule:
-    return effective_schedule(services.store.schedule.read())
+    """The schedule in force (frozen: shared until the schedule changes)."""
+    store = services.store
+
+    def read() -> EffectiveSchedule:
+        return effective_schedule(store.schedule.read())
+
+    return store.changes.cached("schedule-in-force", read, on=(store.schedule.name,), immutable=True)
 
 
 def today(services: Services) -> date:
@@ -28,7 +34,12 @@ def projection(services: Services, day: str) -> Projection:
     """The day's ledger and what a slot would pay the stakes active now (for ``distributionTotals``)."""
     store = services.store
     stakes = store.stakes.active()
-    per_slot = functools.cache(functools.partial(ros_payout, [stake.amount for stake in stakes]))  # per ROS
+    per_slot = store.changes.cached(  # per ROS, remembered while the stakes stay as they are
+        "ros-payout",
+        lambda: functools.lru_cache(maxsize=64)(functools.partial(ros_payout, [stake.amount for stake in stakes])),
+        on=(store.stakes.name,),
+        immutable=True,
+    )
     sharing = frozenset(pool for pool, users in store.stakes.qualifiers().items() if users)
     return Projection(store.ledger.paid(day), per_slot, len(stakes), sharing)
 

@@ -7,6 +7,7 @@ validator and only changes how many problems it reports and how they read.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 
 from connexion.datastructures import MediaTypeDict
@@ -20,7 +21,7 @@ from starlette.types import Receive, Scope
 from .domain.distribution import validate_modification, validate_queue
 from .domain.schedule import validate_slots
 from .errors import ApiError
-from .services import Services, body_sent, parsed_body, services_of
+from .services import Services, body_sent, parsed_body, raw_body, services_of
 
 
 def field_path(error: ValidationError) -> str:
@@ -70,9 +71,7 @@ def schedule_update_rules(body: dict, services: Services) -> list[str]:
 
 def queue_rules(body: dict, services: Services) -> list[str]:
     """``x-rules: queue``: decimals, and a multi-slot body names exactly the configured slots."""
-    settings = services.store.schedule.read()
-    configured = sorted(s["slotNumber"] for s in settings["schedules"]) if settings else []
-    return validate_queue(body, configured)
+    return validate_queue(body, services.store.schedule.slot_numbers())
 
 
 RULES = {
@@ -98,7 +97,11 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         self.body_schema = schema
         self.body_required = required
         self.body_nullable = nullable
-        self.schema_validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+
+    @functools.cached_property
+    def schema_validator(self) -> Draft4RequestValidator:
+        """Made when first needed (Connexion makes this validator anew for every request)."""
+        return Draft4RequestValidator(self.body_schema, format_checker=Draft4Validator.FORMAT_CHECKER)
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope):
         if not int(Headers(scope=scope).get("content-length", 0)):
@@ -110,13 +113,34 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
             if self.body_nullable or (not self.body_required and not body_sent(scope)):  # optional: absent
                 return receive, scope
             raise ApiError.validation([NULL_BODY if body_sent(scope) else EMPTY_BODY])
-        problems = explain(self.schema_validator.iter_errors(body))
+        problems = self.schema_problems(body, raw_body(scope), services_of(scope).judged_bodies)
         rules = RULES.get(self.body_schema.get("x-rules", ""))
         if rules is not None and isinstance(body, dict):
             problems += rules(body, services_of(scope))
         if problems:
             raise ApiError.validation(problems)
         return receive, scope
+
+    def schema_problems(self, body, raw: bytes | None, judged: dict[tuple[int, bytes], list[str]]) -> list[str]:
+        """What the schema says of ``body``: a pure function of its bytes, so ``judged`` (the app's own)
+        remembers it for the last ``JUDGED_KEPT`` small bodies: clients send the same body again and
+        again (the admin app's saves, a script's daily queue), and a ``oneOf`` schema costs about a
+        millisecond to judge. Connexion makes a validator per request; the schema object is the
+        operation's own, alive as long as the app, so its ``id`` names it."""
+        if raw is None or len(raw) > JUDGED_MAX_BYTES:
+            return explain(self.schema_validator.iter_errors(body))
+        key = (id(self.body_schema), raw)
+        problems = judged.pop(key, None)
+        if problems is None:
+            problems = explain(self.schema_validator.iter_errors(body))
+            if len(judged) >= JUDGED_KEPT:
+                del judged[next(iter(judged))]  # the least recently judged
+        judged[key] = problems
+        return list(problems)
+
+
+JUDGED_KEPT = 128
+JUDGED_MAX_BYTES = 4096
 
 
 class AsciiNumberParameterValidator(ParameterValidator):

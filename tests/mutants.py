@@ -45,8 +45,8 @@ MUTANTS = {
     "slot-runs-twice": _m(
         "a finished slot goes back to PENDING once and runs again",
         "store.py",
-        '{"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": details}}\n        )',
-        '{"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": details}}\n        )\n'
+        '{"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": stored}}\n        )',
+        '{"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": stored}}\n        )\n'
         '        if status == "COMPLETED":\n'
         '            self.db.distribution_slots.update_one({"_id": slot_key(date, slot_number), "again": None},\n'
         '                                                  {"$set": {"status": "PENDING", "again": True}})',
@@ -69,8 +69,8 @@ MUTANTS = {
     "claim-ignores-status": _m(
         "a slot is claimed without checking it is still PENDING",
         "store.py",
-        '{"_id": slot_key(date, slot_number), "status": "PENDING"},\n                {"$set": {"status": to_status}}',
-        '{"_id": slot_key(date, slot_number)},\n                {"$set": {"status": to_status}}', "TC22",
+        'claim = {"_id": slot_key(date, slot_number), "status": "PENDING"}',
+        'claim = {"_id": slot_key(date, slot_number)}', "TC22",
     ),
     "today-in-utc": _m(
         "'today' is the UTC date, not the date in the schedule's zone",

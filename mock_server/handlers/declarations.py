@@ -5,26 +5,25 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..domain.distribution import plan_day, plan_modification, with_pools
-from ..domain.schedule import effective_schedule
 from ..errors import ApiError
 from ..services import current
 from ..store import DuplicateKeyError
-from ..today import today, today_status
+from ..today import schedule_in_force, today, today_status
 
 ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
 
 
 async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[dict, int]:
     services = current()
-    settings = services.store.schedule.read()
-    if body.get("multiSlotEnabled") and settings is None:
+    schedule = schedule_in_force(services)
+    if body.get("multiSlotEnabled") and not schedule.saved:
         raise ApiError(
             404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue"
         )
     day = today(services)
-    earlier = services.store.days.any(day.isoformat())
+    earlier = services.store.distributed(day.isoformat())
     if earlier is not None:  # one calendar date is distributed once, whatever the zone did since
-        if earlier["timezone"] == (settings or {}).get("timezone", earlier["timezone"]):
+        if not schedule.saved or earlier["timezone"] == schedule.zone_name:
             raise ApiError(409, "CONFLICT", ALREADY_QUEUED)
         raise ApiError(
             409,
@@ -33,7 +32,7 @@ async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[d
             f"{earlier['createdAt']}); a date is distributed once, whatever the schedule's zone",
         )
     body = with_pools(body, [stake.amount for stake in services.store.stakes.active()])
-    day_doc, slot_docs = plan_day(body, effective_schedule(settings), day, services.clock.now())
+    day_doc, slot_docs = plan_day(body, schedule, day, services.clock.now())
     day_doc["queuedBy"] = token_info["user"]["_id"]
     try:
         services.store.days.insert(day_doc, slot_docs)
