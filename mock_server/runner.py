@@ -216,8 +216,8 @@ class Runner:
         return _outcome(date, slot_number, at, "FAILED", error, ["PENDING", "FAILED"])
 
     def _payout_context(self) -> PayoutContext:
-        """Who slots pay, and what they paid so far: kept until the stakes change (embedded store),
-        so the slots of every day that pay alike share one payout."""
+        """Who slots pay, with the payouts worked out for them: kept until the stakes change (embedded
+        store), so the slots of every day that pay alike share one payout."""
 
         def read() -> PayoutContext:
             qualifiers = self.store.stakes.qualifiers()
