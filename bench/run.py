@@ -9,7 +9,8 @@
 2. where one route's time goes (a profile: our code's share, the top frames);
 3. the contract suite in-process, `make test`, and `verify` read-only against a backend 50 ms away
    (a served mock with `--latency 50`);
-4. the time to simulate a year: 365 days of 10 slots over the fixture stakes, through the API.
+4. the time to simulate a year: 365 days of 10 slots over the fixture stakes, through the API (the
+   median of three runs).
 
 Prints every figure beside its target and writes bench/results/latest.json and latest.md (the
 README's benchmark table is that file).  `make bench` runs it.
@@ -207,6 +208,17 @@ def verify_far_backend(latency_ms: int = 50) -> dict:
         mock.wait()
 
 
+YEARS = 3  # the year is simulated this many times, each in a fresh app; the figure is their median
+
+
+def simulated_years() -> dict:
+    """The simulated year's median over ``YEARS`` runs (one run alone is at the mercy of this VM's
+    drift: the same commit took 2.7 s and 4.6 s half an hour apart)."""
+    runs = [simulate_year() for _ in range(YEARS)]
+    seconds = sorted(run["seconds"] for run in runs)
+    return {**runs[0], "seconds": seconds[len(seconds) // 2], "runs": [run["seconds"] for run in runs]}
+
+
 def throughput_lines(results: dict) -> list[str]:
     lines = [f"{'server':16s} {'endpoint':14s} {'req/s':>9s} {'p50 ms':>8s} {'p99 ms':>8s} {'errors':>7s}"]
     for server, by_path in results.items():
@@ -248,7 +260,8 @@ def targets(results: dict, profile: dict, suite: dict, make_test: dict | None, v
                      _met(make_test["passed"] and make_test["seconds"] < 60)))  # fmt: skip
     rows.append((f"`verify` read-only against a backend {verify['latency_ms']} ms away", f"{verify['seconds']} s",
                  "< 30 s", _met(verify["passed"] and verify["seconds"] < 30)))  # fmt: skip
-    rows.append(("simulated year (365 days x 10 slots x 288 stakes, through the API)", f"{year['seconds']} s",
+    rows.append(("simulated year (365 days x 10 slots x 288 stakes, through the API)",
+                 f"{year['seconds']} s (runs: {', '.join(f'{r:g}' for r in year['runs'])})",
                  "< 3 s", _met(year["seconds"] < 3)))  # fmt: skip
     return rows
 
@@ -295,7 +308,7 @@ def main() -> int:
     print("", flush=True)
     suite = suite_seconds()
     verify = verify_far_backend()
-    year = simulate_year()
+    year = simulated_years()
     make_test = make_test_seconds()
     rows = targets(results, profile, suite, make_test, verify, year)
     width = max(len(row[0]) for row in rows)
