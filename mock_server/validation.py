@@ -21,6 +21,7 @@ from starlette.types import Receive, Scope
 from .domain.distribution import validate_modification, validate_queue
 from .domain.schedule import validate_slots
 from .errors import ApiError
+from .journal import SECRET_FIELDS
 from .services import Services, body_sent, parsed_body, raw_body, services_of
 
 
@@ -127,8 +128,12 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         again (the admin app's saves, a script's daily queue), and a ``oneOf`` schema costs about a
         millisecond to judge. Connexion makes a validator per request; the schema object is the
         operation's own, alive as long as the app, so its ``id`` names it."""
-        if raw is None or len(raw) > JUDGED_MAX_BYTES:
-            return explain(self.schema_validator.iter_errors(body))
+        if (
+            raw is None
+            or len(raw) > JUDGED_MAX_BYTES
+            or (isinstance(body, dict) and not SECRET_FIELDS.isdisjoint(body))
+        ):
+            return explain(self.schema_validator.iter_errors(body))  # a password or code is not kept
         key = (id(self.body_schema), raw)
         problems = judged.pop(key, None)
         if problems is None:

@@ -137,6 +137,17 @@ def test_huge_numbers_are_validation_errors(inprocess):
     assert response.status_code == 400 and len(response.json()["errors"]) >= 2
 
 
+def test_a_body_judged_again_gets_the_same_answer_and_no_password_is_kept(inprocess, app):
+    """A body's schema problems are remembered by its bytes (Connexion judges every body anew), so the
+    same body sent again must get the same answer; a body with a password or a code is not kept."""
+    bad = {"timezone": "UTC", "numberOfSlots": 0, "schedules": "none"}
+    first, again = (inprocess.put(SCHEDULE, headers=admin_headers(inprocess, code=True), json=bad) for _ in range(2))
+    assert first.status_code == again.status_code == 400 and first.json()["errors"] == again.json()["errors"]
+    inprocess.post("/api/v1/admin/login", json={"identifier": "ops", "password": "Ops123!"})
+    kept = [raw for _schema, raw in app.services.judged_bodies]
+    assert kept and not any(b"Ops123!" in raw for raw in kept), "a sign-in body's password was kept"
+
+
 @pytest.mark.parametrize("digits", ["%F0%91%9C%B1", "%D9%A3", "%EF%BC%91"])  # Ahom, Arabic-Indic, full-width
 def test_a_number_in_another_script_is_not_a_number(inprocess, digits):
     """Found by the fuzz against a live-like mock: Python's int() reads any script's digits."""
