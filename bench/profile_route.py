@@ -6,44 +6,22 @@ from __future__ import annotations
 
 import asyncio
 import cProfile
+import json
 import pstats
 
-import httpx
-
+from bench.asgi import call
 from mock_server.app import create_app
 from mock_server.settings import Settings
 
 OURS = "/mock_server/"
 
 
-async def _get(app, path: str, headers: dict) -> int:
-    """One GET straight into the app's ASGI interface (no HTTP client to profile)."""
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
-        "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"testserver"), *((k.lower().encode(), v.encode()) for k, v in headers.items())],
-        "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
-    }  # fmt: skip
-    status = 0
-
-    async def receive() -> dict:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(message: dict) -> None:
-        nonlocal status
-        if message["type"] == "http.response.start":
-            status = message["status"]
-
-    await app(scope, receive, send)
-    return status
-
-
 async def _requests(app, path: str, headers: dict, count: int, profiler: cProfile.Profile) -> None:
     for _ in range(50):  # warm-up, outside the profile
-        assert await _get(app, path, headers) == 200
+        assert (await call(app, "GET", path, headers))[0] == 200
     profiler.enable()
     for _ in range(count):
-        await _get(app, path, headers)
+        await call(app, "GET", path, headers)
     profiler.disable()
 
 
@@ -52,9 +30,10 @@ def profile_route(path: str, *, count: int = 2000, top: int = 10) -> dict:
     app = create_app(settings)
 
     async def main() -> dict:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
-            minted = await client.post("/__mock/tokens", json={"identifier": "ops"})  # as a developer would
-            headers = {"Authorization": f"Bearer {minted.json()['token']}"}
+        minted = await call(
+            app, "POST", "/__mock/tokens", {"Content-Type": "application/json"}, b'{"identifier": "ops"}'
+        )
+        headers = {"Authorization": f"Bearer {json.loads(minted[1])['token']}"}  # as a developer would
         profiler = cProfile.Profile()
         await _requests(app, path, headers, count, profiler)
         return _summary(pstats.Stats(profiler), top)

@@ -1,5 +1,5 @@
 """Time to simulate a year: 365 days of 10 slots over the fixture stakes, through the HTTP API
-(in-process, on the app's ASGI interface, as a server calls it), each day queued and then run to its
+(in-process, on the app's ASGI interface, as a server calls it: ``bench.asgi``), each day queued and then run to its
 end by moving the clock."""
 
 from __future__ import annotations
@@ -8,6 +8,7 @@ import asyncio
 import json
 import time
 
+from bench.asgi import call
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso
@@ -29,43 +30,11 @@ QUEUE = {
 ADMIN = "/api/v1/admin"
 
 
-class AsgiClient:
-    """Requests sent to the app the way uvicorn hands them over (one ASGI call each: scope, body,
-    response messages), without an HTTP client library's own per-request work in the measure."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def send(self, method: str, path: str, body: dict, token: str | None = None) -> tuple[int, dict]:
-        content = json.dumps(body).encode()
-        headers = [(b"host", b"testserver"), (b"content-type", b"application/json"),
-                   (b"content-length", str(len(content)).encode())]  # fmt: skip
-        if token:
-            headers.append((b"authorization", f"Bearer {token}".encode()))
-        scope = {
-            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-            "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
-            "headers": headers, "client": ("127.0.0.1", 50000), "server": ("testserver", 80),
-        }  # fmt: skip
-        sent = False
-        status, chunks = 0, []
-
-        async def receive() -> dict:
-            nonlocal sent
-            if sent:
-                return {"type": "http.disconnect"}
-            sent = True
-            return {"type": "http.request", "body": content, "more_body": False}
-
-        async def reply(message: dict) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self.app(scope, receive, reply)
-        return status, json.loads(b"".join(chunks) or b"null")
+async def send(app, method: str, path: str, body: dict, token: str | None = None) -> tuple[int, dict]:
+    """A JSON request through the app's ASGI interface; its status and JSON answer."""
+    headers = {"Content-Type": "application/json", **({"Authorization": f"Bearer {token}"} if token else {})}
+    status, answer = await call(app, method, path, headers, json.dumps(body).encode())
+    return status, json.loads(answer or b"null")
 
 
 def simulate_year(days: int = 365, *, keep: bool = False):
@@ -76,17 +45,16 @@ def simulate_year(days: int = 365, *, keep: bool = False):
 async def _simulate(days: int, keep: bool):
     settings = Settings(frozen=True, log_requests=False, allowed_hosts=("testserver",))
     app = create_app(settings, clock=Clock(parse_iso(START)))
-    client = AsgiClient(app)
-    status, minted = await client.send("POST", "/__mock/tokens", {"identifier": "ops", "expiresIn": 366 * 86400})
+    status, minted = await send(app, "POST", "/__mock/tokens", {"identifier": "ops", "expiresIn": 366 * 86400})
     token = minted["token"]
-    status, saved = await client.send("PUT", f"{ADMIN}/cron-settings/distribution-schedule", TEN_SLOTS, token)
+    status, saved = await send(app, "PUT", f"{ADMIN}/cron-settings/distribution-schedule", TEN_SLOTS, token)
     assert status == 200, saved
     started = time.perf_counter()
     slots = 0
     for _ in range(days):
-        status, queued = await client.send("POST", f"{ADMIN}/daily-declaration-returns/today/queue", QUEUE, token)
+        status, queued = await send(app, "POST", f"{ADMIN}/daily-declaration-returns/today/queue", QUEUE, token)
         assert status == 201, queued
-        status, moved = await client.send("POST", "/__mock/clock/advance", {"seconds": 86400})
+        status, moved = await send(app, "POST", "/__mock/clock/advance", {"seconds": 86400})
         assert status == 200, moved
         slots += sum(1 for r in moved["ran"] if r["status"] == "COMPLETED")
     seconds = time.perf_counter() - started

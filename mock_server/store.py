@@ -42,6 +42,7 @@ from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
 from .domain.distribution import KINDS, Payment, Stake, exact
+from .domain.schedule import EffectiveSchedule, effective_schedule
 from .fixtures import Fixtures
 
 __all__ = ["DuplicateKeyError", "Store"]
@@ -62,9 +63,11 @@ INDEXES: dict[str, list[tuple[list[tuple[str, int]], bool]]] = {
 EXPORTS_KEPT = 20  # download links stay valid for the last this many exports
 
 
-def archived_slots(slots: list[dict]) -> str:
-    """An archived day's slots as it keeps them: one JSON text."""
-    return json.dumps(slots, separators=(",", ":"), default=str)
+def as_text(value) -> str:
+    """A value stored as one JSON text (compact): MongoDB and mongomock copy a string at once where
+    they would walk a map of maps field by field on every write and read. Used for a ledger entry's
+    payments, a finished slot's ``executionDetails`` and an archived day's slots; readers decode."""
+    return json.dumps(value, separators=(",", ":"), default=str)
 
 
 def slot_key(date: str, slot_number: int) -> str:
@@ -233,20 +236,22 @@ class Schedule(_Concept):
             "settings", lambda: self.db.settings.find_one({"settingType": "daily_distribution"}), on=(self.name,)
         )
 
-    def enabled(self) -> bool:
-        """Whether a schedule is saved and enabled (asked by every plan of the runner: no copy)."""
+    def in_force(self) -> EffectiveSchedule:
+        """The schedule in force: the saved settings, or else the legacy time (frozen, so shared without
+        a copy until the schedule changes: every plan of the runner and every request asks)."""
         return self.changes.cached(
-            "schedule-enabled", lambda: bool((self.read() or {}).get("isEnabled")), on=(self.name,), immutable=True
+            "schedule-in-force", lambda: effective_schedule(self.read()), on=(self.name,), immutable=True
         )
+
+    def enabled(self) -> bool:
+        """Whether a schedule is saved and enabled (the legacy time runs nothing by itself)."""
+        schedule = self.in_force()
+        return schedule.saved and schedule.enabled
 
     def slot_numbers(self) -> tuple[int, ...]:
         """The saved schedule's slot numbers in order (none when no schedule is saved)."""
-
-        def read() -> tuple[int, ...]:
-            settings = self.read()
-            return tuple(sorted(s["slotNumber"] for s in settings["schedules"])) if settings else ()
-
-        return self.changes.cached("slot-numbers", read, on=(self.name,), immutable=True)
+        schedule = self.in_force()
+        return tuple(sorted(slot.slot_number for slot in schedule.slots)) if schedule.saved else ()
 
     def save(self, fields: dict) -> dict:
         self._changed()
@@ -356,7 +361,7 @@ class Days(_Concept):
 
     def finish_slot(self, date: str, slot_number: int, status: str, details: dict) -> None:
         self._changed()
-        stored = json.dumps(details, separators=(",", ":"))  # one string: see ``_slot``
+        stored = as_text(details)  # read back decoded: ``_slot``
         self.db.distribution_slots.update_one(
             {"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": stored}}
         )
@@ -463,7 +468,7 @@ class Ledger(_Concept):
         for payment in payments:
             paid[payment.kind][payment.beneficiary] = str(payment.amount)
             totals[payment.kind] += payment.amount
-        encoded = json.dumps(paid, separators=(",", ":"))
+        encoded = as_text(paid)
         shown = {kind: str(total) for kind, total in totals.items()}
         if isinstance(payments, tuple):  # kept (and so its identity) only when it cannot change
             self._last_encoded = (payments, encoded, shown)
@@ -522,8 +527,7 @@ class Ledger(_Concept):
 
 def _slot(doc: dict) -> dict:
     """A stored slot as readers see it: its ``executionDetails`` (null until it has finished) are
-    stored as one JSON text, which MongoDB and mongomock copy at once where they would walk a map of
-    maps on every write and read; a slot stored by an earlier version keeps them as a map."""
+    stored as one JSON text (``as_text``); a slot stored by an earlier version keeps them as a map."""
     details = doc.get("executionDetails")
     if isinstance(details, str):
         doc["executionDetails"] = json.loads(details)
@@ -707,9 +711,8 @@ class Store:
             self.changes.bump(Days.name, Ledger.name)
             stored = {k: str(v) for k, v in summary["paid"].items()}
             ledger = {"paid": stored, "usersPaid": summary["usersPaid"]}
-            # its slots as one JSON text (read back by ``Days.between``): one string where mongomock
-            # would check and copy ten documents field by field (a third of a simulated day's time)
-            self.db.distribution_history.insert_one({**day, "ledger": ledger, "slots": archived_slots(slots)})
+            # its slots as one text (read back by ``Days.between``), not ten documents in slot_history
+            self.db.distribution_history.insert_one({**day, "ledger": ledger, "slots": as_text(slots)})
             with self.atomic:
                 if self._archived_dates is not None:
                     self._archived_dates.add(day["date"])

@@ -10,19 +10,13 @@ import functools
 from datetime import date
 
 from .domain.distribution import ros_payout
-from .domain.schedule import EffectiveSchedule, effective_schedule
+from .domain.schedule import EffectiveSchedule
 from .services import Services
 from .views import Projection, status_view
 
 
 def schedule_in_force(services: Services) -> EffectiveSchedule:
-    """The schedule in force (frozen: shared until the schedule changes)."""
-    store = services.store
-
-    def read() -> EffectiveSchedule:
-        return effective_schedule(store.schedule.read())
-
-    return store.changes.cached("schedule-in-force", read, on=(store.schedule.name,), immutable=True)
+    return services.store.schedule.in_force()
 
 
 def today(services: Services) -> date:
