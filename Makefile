@@ -15,6 +15,7 @@ SEED   ?= 20260211
 # One test worker more than the cores (at most 8): many of the tests spend their time waiting on a
 # served mock, a backend or an injected latency, and a third worker uses that time on 2 cores.
 WORKERS ?= $(shell $(PYTHON) -c "import os; print(min((os.cpu_count() or 1) + 1, 8))")
+CORES ?= $(shell $(PYTHON) -c "import os; print(min(os.cpu_count() or 1, 8))")
 
 .PHONY: install serve test hunt lint contract fuzz verify compat bench clean
 
@@ -45,7 +46,7 @@ test: $(STAMP)
 # contract's and the control API's fuzz deeper.
 hunt: $(STAMP)
 	RUNNER_EXAMPLES=$${RUNNER_EXAMPLES:-300} $(BIN)/python -m pytest tests/test_runner_properties.py -p no:randomly
-	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
+	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-100} CONTRACT_FUZZ_METHODS=$${CONTRACT_FUZZ_METHODS:-all} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
 	CONTROL_FUZZ_EXAMPLES=$${CONTROL_FUZZ_EXAMPLES:-100} $(BIN)/python -m pytest tests/test_hostile_input.py -k control_api
 
 lint: $(STAMP)
@@ -58,11 +59,12 @@ lint: $(STAMP)
 	  tools/node_modules/.bin/spectral lint --fail-severity=warn openapi/contract.yaml openapi/control.yaml; \
 	else echo "npm not found: skipping the Spectral lint of openapi/"; fi
 
+# In-process, each core runs a mock of its own: the fuzz's three parts and the cases spread over them.
 contract: $(STAMP)
-	$(BIN)/python -m pytest --pyargs contract_tests
+	$(BIN)/python -m pytest --pyargs contract_tests -n $(CORES) --dist loadgroup
 
 fuzz: $(STAMP)
-	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-300} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
+	CONTRACT_FUZZ_EXAMPLES=$${CONTRACT_FUZZ_EXAMPLES:-300} CONTRACT_FUZZ_METHODS=$${CONTRACT_FUZZ_METHODS:-all} $(BIN)/python -m pytest --pyargs contract_tests.fuzz
 
 verify: $(STAMP)
 	@test -n "$(BASE_URL)" || { echo "usage: make verify BASE_URL=https://backend [ARGS='--allow-writes']"; exit 2; }

@@ -19,9 +19,10 @@ import pytest
 
 from . import hooks
 from .contract import ContractViolation, document
+from .in_process import in_process
 from .redaction import Secrets
 from .summary import SUMMARY, Summary, junit_of, needs, skip_for
-from .target import START, ServedMock, Target, free_port, in_process
+from .target import START, ServedMock, Target, free_port
 
 SECRETS = pytest.StashKey[Secrets]()
 MARKERS = {
@@ -151,6 +152,8 @@ def unreachable(url: str) -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: its items are handed out in this order
+        _longest_first(items)
     cases = [item for item in items if _is_case(item)]
     if not cases:
         return
@@ -173,6 +176,15 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(
                 pytest.mark.skip(reason=needs("the mock", "moves the mock's clock or uses its control API"))
             )
+
+
+def _longest_first(items: list[pytest.Item]) -> None:
+    """Spread over cores (pytest-xdist), the fuzz's parts, seconds each, are handed out first, one to a
+    core in turn, and the cases, a fraction of a second each, fill in around them: started last, they
+    would leave one core fuzzing alone at the end."""
+    fuzz = [item for item in items if "/fuzz/" in item.nodeid.replace("\\", "/")]
+    if fuzz:
+        items[:] = fuzz + [item for item in items if item not in fuzz]
 
 
 @pytest.fixture(scope="session")

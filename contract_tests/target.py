@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import io
 import os
 import socket
 import subprocess
-import threading
 import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import jwt
 import pyotp
-import requests
-import requests.adapters
-import urllib3
 
 from .contract import Exchange
 from .oracle import parse_instant, wire_instant
@@ -190,70 +184,6 @@ class Control:
 
 
 # -- building targets ------------------------------------------------------------------------------
-class InProcessClient(httpx.Client):
-    """An httpx client whose requests go straight into an ASGI app, on an event loop of the calling
-    thread (one per thread, kept): no server, no socket, and no thread per request (Starlette's
-    TestClient starts a thread and an event loop for each request, five times the cost of the request)."""
-
-    def __init__(self, app) -> None:
-        super().__init__(transport=_SyncASGITransport(app), base_url="http://testserver")
-        self.app = app
-
-
-class _SyncASGITransport(httpx.BaseTransport):
-    def __init__(self, app) -> None:
-        # an app error answers 500, as a server would (the suite reports it as the backend's failure)
-        self._transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        self._local = threading.local()
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        loop = getattr(self._local, "loop", None)
-        if loop is None:
-            loop = self._local.loop = asyncio.new_event_loop()
-        return loop.run_until_complete(self._call(request))
-
-    async def _call(self, request: httpx.Request) -> httpx.Response:
-        response = await self._transport.handle_async_request(request)
-        content = await response.aread()
-        return httpx.Response(response.status_code, headers=response.headers, content=content, request=request)
-
-    def close(self) -> None:
-        """The calling thread's event loop is closed with the client."""
-        loop = getattr(self._local, "loop", None)
-        if loop is not None:
-            loop.close()
-            self._local.loop = None
-
-
-def in_process(app) -> httpx.Client:
-    return InProcessClient(app)
-
-
-class InProcessAdapter(requests.adapters.HTTPAdapter):
-    """A ``requests`` adapter over an ``InProcessClient``: what a ``requests`` user (Schemathesis'
-    fuzz) sends to http://testserver goes straight into the app on the calling thread's event loop,
-    not through a thread of its own for every request."""
-
-    def __init__(self, client: InProcessClient) -> None:
-        super().__init__()
-        self.client = client
-
-    def send(self, request: requests.PreparedRequest, **kwargs) -> requests.Response:
-        sent = self.client.build_request(request.method or "GET", request.url or "/", content=request.body)
-        sent.headers = httpx.Headers(list(request.headers.items()))  # exactly these: no client defaults
-        answer = self.client.send(sent)
-        raw = urllib3.HTTPResponse(
-            body=io.BytesIO(answer.content),
-            headers=list(answer.headers.multi_items()),
-            status=answer.status_code,
-            reason=answer.reason_phrase,
-            version=11,
-            preload_content=False,
-            request_method=request.method,
-        )
-        return self.build_response(request, raw)
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

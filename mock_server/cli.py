@@ -554,6 +554,7 @@ def verify(args: argparse.Namespace) -> int:
 
 def fuzz(args: argparse.Namespace) -> int:
     os.environ["CONTRACT_FUZZ_EXAMPLES"] = str(args.examples)
+    os.environ.setdefault("CONTRACT_FUZZ_METHODS", "all")  # the deeper run: every undeclared method (on a mock)
     return _run_suite(
         args, "contract_tests.fuzz", *([f"--hypothesis-seed={args.seed}"] if args.seed is not None else [])
     )

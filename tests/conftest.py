@@ -13,7 +13,8 @@ import httpx
 import pytest
 from connexion.spec import OpenAPISpecification
 
-from contract_tests.target import free_port, in_process, wait_until_answers
+from contract_tests.in_process import in_process
+from contract_tests.target import free_port, wait_until_answers
 from mock_server.app import create_app
 from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from contract_tests.target import in_process
+from contract_tests.in_process import in_process
 
 from .conftest import admin_headers, make_app
 

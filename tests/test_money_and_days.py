@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from contract_tests.target import in_process
+from contract_tests.in_process import in_process
 
 from .conftest import admin_headers, make_app
 

@@ -8,7 +8,7 @@ import os
 from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
 
-from contract_tests.target import in_process
+from contract_tests.in_process import in_process
 from mock_server.domain.schedule import parse_iso
 
 from .conftest import admin_headers, make_app

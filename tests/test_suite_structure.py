@@ -34,3 +34,17 @@ def test_the_suite_imports_nothing_of_the_mock():
                 names = [node.module]
             found += [f"{path.relative_to(SUITE)}:{node.lineno} {n}" for n in names if n.split(".")[0] == "mock_server"]
     assert not found, found
+
+
+def test_the_fuzz_parts_hold_every_operation_exactly_once():
+    """In-process the fuzz is split into parts by tags (one xdist worker each): no operation may be
+    left out of every part or fuzzed in two."""
+    from contract_tests.contract import document
+    from contract_tests.fuzz.test_schemathesis import METHODS, ORDER, PARTS
+
+    split = set().union(*PARTS.values())
+    for path, item in document()["paths"].items():
+        for method in [m for m in item if m in METHODS]:
+            tags = set(item[method].get("tags", []))
+            holders = [part for part in ORDER if (tags & PARTS[part] if part in PARTS else not tags & split)]
+            assert len(holders) == 1, f"{method.upper()} {path} (tags {sorted(tags)}) is in the parts {holders}"

@@ -30,9 +30,11 @@ from schemathesis.core.result import Ok
 from schemathesis.pytest.lazy import get_all_tests  # the per-operation tests its pytest plugin runs
 
 from ..contract import document
+from ..in_process import InProcessAdapter, InProcessClient
+from ..plugin import mode_of
 from ..restore import ScheduleSnapshot
 from ..summary import skip_for
-from ..target import InProcessAdapter, Target
+from ..target import Target
 
 METHODS = ("get", "put", "post", "patch", "delete")
 # Operations that queue, change, cancel or re-run a real distribution: only with --allow-distribution.
@@ -58,9 +60,20 @@ LIVE_CONFIG = (  # against a live backend, never a method the document does not 
 unexpected-methods = []
 """
 )
-# Sized for CI and for a verify run: every phase (the coverage phase in full) and check on every
-# operation, the fuzzing phase drawing 10 examples each; make hunt draws 100, make fuzz 300.
-EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "10"))
+# Sized for CI and for a verify run: every phase and check on every operation; the fuzzing phase draws
+# 5 examples each (make hunt 100, make fuzz 300), and the coverage phase probes each path of the mock with
+# three methods it does not declare (OPTIONS, where CORS answers preflights; QUERY, which few servers
+# know; DELETE, an everyday verb) instead of all eight (make hunt and make fuzz: "all"). Against a
+# live backend it sends none.
+EXAMPLES = int(os.environ.get("CONTRACT_FUZZ_EXAMPLES", "5"))
+UNEXPECTED_METHODS = os.environ.get("CONTRACT_FUZZ_METHODS", "OPTIONS,QUERY,DELETE")
+
+
+def mock_config() -> str:
+    if UNEXPECTED_METHODS.strip().lower() == "all":
+        return CONFIG
+    methods = ", ".join(f'"{m.strip().lower()}"' for m in UNEXPECTED_METHODS.split(",") if m.strip())
+    return CONFIG + f"\n[phases.coverage]\nunexpected-methods = [{methods}]\n"
 
 
 class TokenAndCode:
@@ -126,7 +139,7 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
 def api_schema(target: Target):
     if not target.admin_token():
         skip_for("--token", "an admin bearer token (env CONTRACT_TOKEN)")
-    config = SchemathesisConfig.from_str(CONFIG if target.is_mock else LIVE_CONFIG)
+    config = SchemathesisConfig.from_str(mock_config() if target.is_mock else LIVE_CONFIG)
     snapshot = None
     if target.is_mock:
         target.control.reset()
@@ -142,9 +155,38 @@ def api_schema(target: Target):
     if target.mode != "in-process":
         schema.config.update(base_url=str(target.client.base_url))
     schema.auth.providers.append(TokenAndCode(target))
-    yield schema
+    with contextlib.ExitStack() as stack:
+        if target.mode == "in-process":
+            stack.enter_context(probes_through(target.client))
+        yield schema
     if snapshot is not None:
         snapshot.restore()
+
+
+def in_process_session(client: InProcessClient) -> schemathesis.python.asgi.ASGIClient:
+    """Schemathesis' own kind of ASGI session (its transport sends on it as it is), into the app through
+    the suite's client: no thread per request, no proxy settings read from the environment per call."""
+    session = schemathesis.python.asgi.ASGIClient(client.app)
+    session.trust_env = False
+    adapter = InProcessAdapter(client)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+@contextlib.contextmanager
+def probes_through(client: InProcessClient):
+    """Schemathesis sends its checks' probes (the request again without credentials, ...) and the
+    stateful sequences' calls on a new ASGI session of its own, which runs every request on a thread
+    through a portal (a tenth of the fuzz's time): in-process, those go through the suite's client too."""
+    original = schemathesis.python.asgi.get_client
+
+    def get_client(app, **kwargs):
+        return in_process_session(client) if app is client.app else original(app, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(schemathesis.python.asgi, "get_client", get_client)
+        yield
 
 
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
@@ -158,15 +200,46 @@ def _call_and_validate(case, fuzz_session):
         case.call_and_validate(session=fuzz_session)
 
 
-def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests):
+# In-process, the operations in three parts by their tags, each a test of its own, so that pytest-xdist
+# can fuzz them on separate cores (each worker has a mock of its own); a part's operations share state
+# (the day's queue before its modify and cancel), so a part stays whole. Every operation is in exactly
+# one. Against a served mock or a live backend (one backend, one run) they stay one test, "every", whose
+# reads can then be sent side by side.
+PARTS = {"declarations": {"declarations"}, "history": {"history"}}
+OTHERS = "settings-session-and-app"  # the schedule, sign-in, status and the admin app's other calls
+ORDER = [OTHERS, "declarations", "history"]  # the longest first (spread over cores, they start first)
+EVERY = "every"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if metafunc.definition.name == "test_fuzz_every_operation":
+        in_process = mode_of(metafunc.config) == "in-process"
+        metafunc.parametrize("part", ORDER if in_process else [EVERY])
+
+
+def _of_part(schema, part: str):
+    if part == EVERY:
+        return schema
+    if part in PARTS:
+        return schema.include(tag=sorted(PARTS[part]))
+    return schema.exclude(tag=sorted(set().union(*PARTS.values())))
+
+
+def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests, part):
     """Every operation of the document this run may send, through all of Schemathesis' phases and
-    checks; one subtest per operation. One after the other against the mock or when writes are
-    allowed (they share state); side by side (``PARALLEL_READS``) when only reads are sent."""
+    checks; one subtest per operation, one test per part. One after the other against the mock or when
+    writes are allowed (they share state); side by side (``PARALLEL_READS``) when only reads are sent."""
     load_all_checks()
-    schema = api_schema.clone(test_function=_call_and_validate)
+    if not list(api_schema.get_all_operations()):
+        pytest.fail("the document holds no operation this run may send")
+    tags = PARTS.get(part)
+    chosen = (
+        api_schema.include(tag=sorted(tags)) if tags else api_schema.exclude(tag=sorted(set().union(*PARTS.values())))
+    )
+    schema = chosen.clone(test_function=_call_and_validate)
     tests = list(get_all_tests(schema=schema, test_func=_call_and_validate, settings=SETTINGS, given_kwargs=None))
     if not tests:
-        pytest.fail("the document holds no operation this run may send")
+        pytest.skip(f"no operation of the part {part} may be sent in this run")
     workers = 1 if target.is_mock or target.allow_writes else PARALLEL_READS
 
     def run(result) -> tuple[str, BaseException | None]:
@@ -253,16 +326,12 @@ def fuzz_session(target: Target):
     reads sent at once); in-process, the suite's own client into the app (no thread per request),
     without reading the environment's proxy settings on every call."""
     if target.mode == "in-process":
-        # Schemathesis' ASGI session (its checks' probes reach the app without it), sending through the
-        # suite's own client
-        session = schemathesis.python.asgi.get_client(target.client.app)
-        session.trust_env = False
-        pool = InProcessAdapter(target.client)
+        session = in_process_session(target.client)
     else:
         session = requests.Session()
         pool = requests.adapters.HTTPAdapter(pool_connections=1, pool_maxsize=PARALLEL_READS)
-    session.mount("http://", pool)
-    session.mount("https://", pool)
+        session.mount("http://", pool)
+        session.mount("https://", pool)
     with session:
         yield session
 
