@@ -232,11 +232,7 @@ def test_fuzz_every_operation(api_schema, target: Target, fuzz_session, subtests
     load_all_checks()
     if not list(api_schema.get_all_operations()):
         pytest.fail("the document holds no operation this run may send")
-    tags = PARTS.get(part)
-    chosen = (
-        api_schema.include(tag=sorted(tags)) if tags else api_schema.exclude(tag=sorted(set().union(*PARTS.values())))
-    )
-    schema = chosen.clone(test_function=_call_and_validate)
+    schema = _of_part(api_schema, part).clone(test_function=_call_and_validate)
     tests = list(get_all_tests(schema=schema, test_func=_call_and_validate, settings=SETTINGS, given_kwargs=None))
     if not tests:
         pytest.skip(f"no operation of the part {part} may be sent in this run")
