@@ -42,12 +42,12 @@ def test_the_fuzz_parts_hold_every_operation_exactly_once():
     import schemathesis
 
     from contract_tests.contract import document
-    from contract_tests.fuzz.test_schemathesis import EVERY, ORDER, _of_part
+    from contract_tests.fuzz.test_schemathesis import EVERY, ORDER, operations_in_part
 
     schema = schemathesis.openapi.from_dict(document())
 
     def labels(part: str) -> list[str]:
-        return [result.ok().label for result in _of_part(schema, part).get_all_operations()]
+        return [result.ok().label for result in operations_in_part(schema, part).get_all_operations()]
 
     every = labels(EVERY)
     assert len(every) == 24 and len(set(every)) == 24, every
