@@ -14,6 +14,7 @@ from pymongo.database import Database
 
 from . import errors
 from .clock import Clock
+from .document_check import checked_once
 from .domain.timezones import Catalogue
 from .fixtures import load, read_yaml
 from .guard import GuardMiddleware
@@ -101,22 +102,16 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
 
     app = AsyncApp(__name__, lifespan=_ticker(services))
     resolver = Resolver(function_resolver=handlers_of(contract, control).__getitem__)
-    app.add_api(
-        control,
-        base_path=CONTROL_BASE,
-        resolver=resolver,
-        validator_map=VALIDATORS,
-        validate_responses=settings.validate_responses,
-        name="control",
-    )
-    app.add_api(
-        contract,
-        base_path="",
-        resolver=resolver,
-        validator_map=VALIDATORS,
-        validate_responses=settings.validate_responses,
-        name="contract",
-    )
+    with checked_once():
+        for document, base_path, name in ((control, CONTROL_BASE, "control"), (contract, "", "contract")):
+            app.add_api(
+                document,
+                base_path=base_path,
+                resolver=resolver,
+                validator_map=VALIDATORS,
+                validate_responses=settings.validate_responses,
+                name=name,
+            )
     errors.install(app, routes)
     app.add_middleware(
         CORS,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import subprocess
 import sys
 from datetime import datetime
@@ -11,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from connexion.spec import OpenAPISpecification
 
 from contract_tests.in_process import in_process
 from contract_tests.target import free_port, wait_until_answers
@@ -25,26 +22,6 @@ START = "2026-02-12T07:00:00.000Z"
 # what it prints): every operation still goes through every phase (the coverage phase in full) and
 # every check; depth is the in-process fuzz's job (10 examples), make hunt's (100) and make fuzz's (300).
 PROOF_FUZZ = {"CONTRACT_FUZZ_EXAMPLES": "2"}
-
-
-def _validate_each_document_once() -> None:
-    """Connexion checks a document against the OpenAPI schema each time an app is built from it
-    (three quarters of building one). These tests build hundreds of apps from the same two
-    documents, which ``test_contract_document`` and ``make lint`` check: each distinct document is
-    checked once per test process, as a served mock checks it once."""
-    validate = OpenAPISpecification._validate_spec.__func__
-    checked: set[str] = set()
-
-    def once(cls, spec) -> None:
-        key = hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()
-        if key not in checked:
-            validate(cls, spec)  # raises on an invalid document, as it always did
-            checked.add(key)
-
-    OpenAPISpecification._validate_spec = classmethod(once)
-
-
-_validate_each_document_once()
 
 
 def make_app(start: str = START, **options):

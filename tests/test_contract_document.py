@@ -250,3 +250,39 @@ def test_swagger_ui_renders_both_documents(inprocess):
         assert page.status_code == 200 and "swagger" in page.text.lower()
         spec = inprocess.get(f"{base}/openapi.json")
         assert spec.status_code == 200 and spec.json()["openapi"].startswith("3.0.")
+
+
+def test_connexion_checks_a_document_until_it_passes_and_then_remembers_it(tmp_path, monkeypatch):
+    """The mock's start-up skips Connexion's check of a document that passed it before (in this process
+    or an earlier one, by a file in the cache folder); a document that fails is refused every time."""
+    from connexion.exceptions import InvalidSpecification
+    from connexion.spec import OpenAPISpecification, Specification
+
+    from mock_server import document_check
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.setattr(document_check, "_passed", set())
+    checks = []
+    real = OpenAPISpecification._validate_spec
+    monkeypatch.setattr(
+        OpenAPISpecification, "_validate_spec", classmethod(lambda cls, spec: (checks.append(1), real(spec)))
+    )
+    broken = read_yaml(CONTRACT)
+    broken["paths"]["/cron-status"]["get"]["responses"] = "none"
+    for _ in range(2):
+        with pytest.raises(InvalidSpecification), document_check.checked_once():
+            Specification.load(copy.deepcopy(broken))
+    assert len(checks) == 2 and not (tmp_path / "novunt-mock").exists(), "a failing document was remembered"
+    with document_check.checked_once():
+        Specification.load(read_yaml(CONTRACT))
+    assert len(checks) == 3 and len(list(document_check.cache_folder().iterdir())) == 1
+    monkeypatch.setattr(document_check, "_passed", set())  # a later process: only the file remembers
+    with document_check.checked_once():
+        Specification.load(read_yaml(CONTRACT))
+    assert len(checks) == 3, "a document that passed was checked again"
+    edited = read_yaml(CONTRACT)
+    edited["info"]["title"] += " (edited)"
+    with document_check.checked_once():
+        Specification.load(edited)
+    assert len(checks) == 4, "an edited document was not checked"
+    assert OpenAPISpecification._validate_spec.__func__.__name__ == "<lambda>", "the check was not put back"

@@ -53,13 +53,20 @@ def test_no_private_names_of_other_modules():
         ["grep", "-rnE", r"\._[a-z]", "--include=*.py", "mock_server"], cwd=ROOT, capture_output=True, text=True
     ).stdout.splitlines()
     foreign = [line for line in found if "self._" not in line and "._id" not in line]
+    # The one exception, named: Connexion has no switch for its check of a document at start-up, so
+    # mock_server.document_check stands in for it while an app is built (pinned by the test below).
+    foreign = [line for line in foreign if not (line.startswith(DOCUMENT_CHECK) and CONNEXION_CHECK in line)]
     assert not foreign, foreign
 
 
-@pytest.mark.parametrize("module", ["mock_server.auth", "mock_server.validation"])
+DOCUMENT_CHECK, CONNEXION_CHECK = "mock_server/document_check.py:", "OpenAPISpecification._validate_spec"
+
+
+@pytest.mark.parametrize("module", ["mock_server.auth", "mock_server.validation", "mock_server.document_check"])
 def test_connexion_is_the_tested_minor_version(module):
-    """We build on Connexion's request path (security handler, body validator): an upgrade past the
-    tested minor must be a decision, not an accident. pyproject pins it; this fails loudly if not."""
+    """We build on Connexion's request path (security handler, body validator) and stand in for its
+    document check at start-up: an upgrade past the tested minor must be a decision, not an accident.
+    pyproject pins it; this fails loudly if not."""
     installed = version("connexion")
     major, minor = (int(part) for part in installed.split(".")[:2])
     assert (major, minor) == (3, 3), f"Connexion {installed}: {module} was written for 3.3"
