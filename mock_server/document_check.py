@@ -38,8 +38,11 @@ def _checker() -> str:
     return ", ".join(parts)
 
 
-def cache_folder() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+def cache_folder() -> Path | None:
+    """Where passed documents are remembered between processes; None when there is no home to put it in."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    if not os.path.isabs(base):  # no home directory known (``~`` left as it is): remembered in-process only
+        return None
     return Path(base) / "novunt-mock" / "checked-documents"
 
 
@@ -51,8 +54,9 @@ def digest(document: dict) -> str:
 def _remembered(key: str) -> bool:
     if key in _passed:
         return True
+    folder = cache_folder()
     with contextlib.suppress(OSError):
-        if (cache_folder() / key).is_file():
+        if folder is not None and (folder / key).is_file():
             _passed.add(key)
             return True
     return False
@@ -60,10 +64,11 @@ def _remembered(key: str) -> bool:
 
 def _remember(key: str) -> None:
     _passed.add(key)
+    folder = cache_folder()
     with contextlib.suppress(OSError):
-        folder = cache_folder()
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / key).touch()
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / key).touch()
 
 
 @contextlib.contextmanager
