@@ -10,7 +10,8 @@
 3. the contract suite in-process, `make test`, and `verify` read-only against a backend 50 ms away
    (a served mock with `--latency 50`);
 4. the time to simulate a year: 365 days of 10 slots over the fixture stakes, through the API (the
-   median of three runs).
+   median of three runs);
+5. the machine's speed at the start and at the end: a fixed CPU workload's time (this VM drifts).
 
 Prints every figure beside its target and writes bench/results/latest.json and latest.md (the
 README's benchmark table is that file).  `make bench` runs it.
@@ -201,6 +202,21 @@ def verify_far_backend(latency_ms: int = 50) -> dict:
         mock.wait()
 
 
+# A fixed piece of CPU work (JSON round trips, in a fresh interpreter), timed at the bench's start and end:
+# this VM's speed drifts by up to 1.8x within the hour, so a figure read against another run's needs it.
+REFERENCE = "import json\nd = {'a': [1, 2, 3, {'b': 'x' * 10}] * 50}\nfor _ in range(20000): json.loads(json.dumps(d))"
+
+
+def reference_seconds(runs: int = 3) -> float:
+    """The reference work's median time over ``runs``."""
+    times = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        subprocess.run([sys.executable, "-c", REFERENCE], check=True)
+        times.append(time.perf_counter() - began)
+    return round(sorted(times)[len(times) // 2], 2)
+
+
 YEARS = 3  # the year is simulated this many times, each in a fresh app; the figure is their median
 
 
@@ -227,7 +243,9 @@ def ratio(results: dict, other: str) -> list[float] | None:
     return [round(results[other][name]["mock_ratio"], 2) for name in PATHS]
 
 
-def targets(results: dict, profile: dict, suite: dict, make_test: dict | None, verify: dict, year: dict) -> list[tuple]:
+def targets(
+    results: dict, profile: dict, suite: dict, make_test: dict | None, verify: dict, year: dict, speed: list[float]
+) -> list[tuple]:
     """(measure, figure, target, met) for every row of the README's table."""
 
     def ratios(values: list[float] | None, floor: float) -> tuple[str, str, str]:
@@ -236,6 +254,8 @@ def targets(results: dict, profile: dict, suite: dict, make_test: dict | None, v
         return ", ".join(f"{v:.2f}x" for v in values), f">= {floor}x on each", _met(min(values) >= floor)
 
     rows = [
+        ("machine speed: a fixed CPU workload at the bench's start and end (lower is faster)",
+         f"{speed[0]} s, {speed[1]} s", "-", "-"),
         ("mock / Prism, GET " + ", ".join(PATHS), *ratios(ratio(results, "prism"), 1.5)),
         ("mock / floor (Connexion, same document, security, validation)",
          *ratios(ratio(results, "floor-connexion"), 0.8)),
@@ -282,6 +302,8 @@ def main() -> int:
         "processor": platform.processor() or platform.machine(),
     }
     print(f"machine: {machine}", flush=True)
+    speed = [reference_seconds()]
+    print(f"machine speed: the reference workload took {speed[0]} s", flush=True)
     print(
         f"load: {CONNECTIONS} keep-alive connections, {ROUNDS} interleaved rounds of {SECONDS / ROUNDS:g} s per "
         "server and endpoint (the median; a ratio: the median of the rounds' ratios), the servers on one core and the "
@@ -303,13 +325,14 @@ def main() -> int:
     verify = verify_far_backend()
     year = simulated_years()
     make_test = make_test_seconds()
-    rows = targets(results, profile, suite, make_test, verify, year)
+    speed.append(reference_seconds())
+    rows = targets(results, profile, suite, make_test, verify, year, speed)
     width = max(len(row[0]) for row in rows)
     for name, figure, target, met in rows:
         print(f"{name:{width}s}  {figure:34s} {target:18s} {met}")
     when = time.strftime("%Y-%m-%d")
     report = {"machine": machine, "date": when, "throughput": results, "skipped": skipped, "profile": profile,
-              "suite": suite, "make_test": make_test, "verify": verify, "year": year, "rows": rows,
+              "suite": suite, "make_test": make_test, "verify": verify, "year": year, "speed": speed, "rows": rows,
               "seconds": round(time.perf_counter() - started, 1)}  # fmt: skip
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
