@@ -13,6 +13,7 @@ written is no error: the check is then done each time, as before.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -27,6 +28,7 @@ _passed: set[str] = set()
 _building = threading.Lock()
 
 
+@functools.cache
 def _checker() -> str:
     """What the verdict depends on besides the document: the versions of the checker."""
     parts = []
@@ -74,16 +76,16 @@ def _remember(key: str) -> None:
 @contextlib.contextmanager
 def checked_once() -> Iterator[None]:
     """While an app is built: Connexion's check, skipped for a document that passed it before."""
-    check = OpenAPISpecification._validate_spec  # bound to the class: check(spec) raises on a bad document
-    own = vars(OpenAPISpecification).get("_validate_spec")
+    with _building:  # one build at a time stands in for the check, and puts back what it found
+        check = OpenAPISpecification._validate_spec  # bound to the class: check(spec) raises on a bad document
+        own = vars(OpenAPISpecification).get("_validate_spec")
 
-    def once(cls, document: dict) -> None:
-        key = digest(document)
-        if not _remembered(key):
-            check(document)
-            _remember(key)
+        def once(cls, document: dict) -> None:
+            key = digest(document)
+            if not _remembered(key):
+                check(document)
+                _remember(key)
 
-    with _building:
         OpenAPISpecification._validate_spec = classmethod(once)
         try:
             yield
