@@ -321,6 +321,17 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def invalid_document(invalid: Exception) -> str:
+    """Connexion's refusal of a document (a jsonschema error, whose message may quote a whole subtree) as
+    one line: the place in the document and the start of the reason."""
+    from .resources import OPENAPI_DIR
+
+    where = "/".join(str(part) for part in getattr(invalid, "absolute_path", ())) or "its top level"
+    reason = " ".join(str(getattr(invalid, "message", invalid)).split())
+    reason = reason if len(reason) <= 200 else reason[:200] + " ..."
+    return f"a document in {OPENAPI_DIR} is not valid OpenAPI 3.0: at {where}: {reason}"
+
+
 def _fail(command: str, reason: object) -> int:
     print(f"novunt-mock {command}: error: {reason}", file=sys.stderr, flush=True)
     return 2
@@ -328,6 +339,7 @@ def _fail(command: str, reason: object) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
+    from connexion.exceptions import InvalidSpecification
 
     from .app import create_app
 
@@ -339,7 +351,11 @@ def serve(args: argparse.Namespace) -> int:
         settings = _settings_of(args)
         app = create_app(settings)
         sock = _bind(args.host, args.port)
+    except InvalidSpecification as invalid:  # an edited openapi/ document: where and why, in one line
+        listener.stop()
+        return _fail("serve", invalid_document(invalid))
     except (StartupError, ConnectionError, ValueError, OSError) as refused:
+        listener.stop()
         return _fail("serve", refused)
     clock = app.services.clock
     where = "memory" if not (settings.state_file or settings.mongo_uri) else settings.state_file or "MongoDB"

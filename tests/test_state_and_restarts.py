@@ -106,6 +106,30 @@ def test_start_up_refusals_are_one_line(arguments, says):
     assert "_port" not in lines[0] and "Settings" not in lines[0]
 
 
+def test_an_edited_document_that_is_not_openapi_is_one_line(monkeypatch, capsys):
+    """A developer's edit that breaks openapi/contract.yaml stops the start in one line naming where,
+    not Connexion's dump of the whole subtree; the document is checked again at the next start."""
+    import mock_server.app
+    from mock_server.cli import main
+    from mock_server.resources import CONTRACT
+
+    read = mock_server.app.read_yaml
+
+    def edited(path):
+        document = read(path)
+        if path == CONTRACT:
+            document["paths"]["/cron-status"]["summary"] = 5
+        return document
+
+    monkeypatch.setattr(mock_server.app, "read_yaml", edited)
+    for _ in range(2):  # refused again: a failing document is never remembered as checked
+        assert main(["serve", "--port", str(free_port())]) == 2
+        out, err = capsys.readouterr()
+        lines = err.strip().splitlines()
+        assert out == "" and len(lines) == 1, err
+        assert "not valid OpenAPI 3.0: at paths//cron-status/summary: 5 is not of type 'string'" in lines[0], err
+
+
 def test_a_port_in_use_is_one_line_with_a_hint(tmp_path):
     process, url = start(log=tmp_path / "first.log")
     try:
