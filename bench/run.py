@@ -139,6 +139,12 @@ def throughput() -> tuple[dict, dict[str, str]]:
     return summarised(rounds), skipped
 
 
+def middle(values, key=None):
+    """The middle one of ``values`` in order (by ``key``): the median of the odd counts measured here."""
+    ordered = sorted(values, key=key)
+    return ordered[len(ordered) // 2]
+
+
 def summarised(rounds: dict[str, dict[str, list[dict]]]) -> dict:
     """Each server and endpoint: its median round, with ``mock_ratio``, the median over the rounds of
     the mock's req/s over this server's in the same round (measured a few seconds apart, so the
@@ -147,9 +153,9 @@ def summarised(rounds: dict[str, dict[str, list[dict]]]) -> dict:
     for name, by in rounds.items():
         results[name] = {}
         for endpoint, runs in by.items():
-            paired = sorted(mock["rps"] / run["rps"] for mock, run in zip(rounds["mock"][endpoint], runs, strict=True))
-            median = sorted(runs, key=lambda run: run["rps"])[len(runs) // 2]
-            results[name][endpoint] = {**median, "mock_ratio": paired[len(paired) // 2]}
+            paired = [mock["rps"] / run["rps"] for mock, run in zip(rounds["mock"][endpoint], runs, strict=True)]
+            median = middle(runs, key=lambda run: run["rps"])
+            results[name][endpoint] = {**median, "mock_ratio": middle(paired)}
     return results
 
 
@@ -214,7 +220,7 @@ def reference_seconds(runs: int = 3) -> float:
         began = time.perf_counter()
         subprocess.run([sys.executable, "-c", REFERENCE], check=True)
         times.append(time.perf_counter() - began)
-    return round(sorted(times)[len(times) // 2], 2)
+    return round(middle(times), 2)
 
 
 YEARS = 3  # the year is simulated this many times, each in a fresh app; the figure is their median
@@ -224,8 +230,8 @@ def simulated_years() -> dict:
     """The simulated year's median over ``YEARS`` runs (one run alone is at the mercy of this VM's
     drift: the same commit took 2.7 s and 4.6 s half an hour apart)."""
     runs = [simulate_year() for _ in range(YEARS)]
-    seconds = sorted(run["seconds"] for run in runs)
-    return {**runs[0], "seconds": seconds[len(seconds) // 2], "runs": [run["seconds"] for run in runs]}
+    seconds = [run["seconds"] for run in runs]
+    return {**runs[0], "seconds": middle(seconds), "runs": seconds}
 
 
 def throughput_lines(results: dict) -> list[str]:
