@@ -1,7 +1,7 @@
 """Short pytest runs of the contract suite, each in a process of its own, forked from one that has
-already imported the suite's dependencies (``multiprocessing``'s forkserver) instead of a new
-interpreter importing them again: about 1.5 s a run, and the mutation check and the planted faults
-make twenty-two runs.
+already imported the suite's dependencies (``tests/preloaded.py``) instead of a new interpreter
+importing them again: about 1.5 s a run, and the mutation check and the planted faults make
+twenty-two runs.
 
 A run's process is still new and still its own: ``mock_server`` and ``contract_tests`` are never
 preloaded (a mutant's run imports its own copy of the mock), and each run gets its working
@@ -10,7 +10,6 @@ directory, environment and first ``sys.path`` entries as a subprocess would.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import subprocess
 import sys
@@ -19,15 +18,7 @@ from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-# Third-party packages only: what every run of the suite (and the in-process mock) imports first, with
-# the pytest plugins they install (Schemathesis' alone took 0.3 s of each run). pytest cannot rewrite the
-# asserts of a module already imported and says so; these have none of ours, so the runs hide that warning.
-PRELOADED = [
-    "pytest", "_pytest.terminal", "hypothesis", "httpx", "requests", "jwt", "pyotp", "yaml", "jsonschema",
-    "connexion", "starlette", "mongomock", "pymongo", "uvicorn",
-    "schemathesis", "schemathesis.pytest.plugin", "_hypothesis_pytestplugin", "anyio.pytest_plugin",
-]  # fmt: skip
-ALREADY_IMPORTED = ["-W", "ignore::pytest.PytestAssertRewriteWarning"]
+from .preloaded import ALREADY_IMPORTED, context
 
 
 class Run:
@@ -42,9 +33,7 @@ class Run:
 
 def run_all(runs: Sequence[Run], workers: int = 2) -> list[subprocess.CompletedProcess]:
     """The runs, ``workers`` at a time, each in a fresh process; their exit codes and output."""
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOADED)
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context(), max_tasks_per_child=1) as pool:
         done = list(pool.map(_pytest, runs))
     return [
         subprocess.CompletedProcess(["pytest", *run.args], code, stdout=output, stderr="")

@@ -10,6 +10,8 @@ import pytest
 
 from mock_server.cli import main
 
+from .preloaded import run_module
+
 
 def run(*arguments: str) -> subprocess.CompletedProcess:
     return subprocess.run(
@@ -46,11 +48,15 @@ def test_bad_arguments_get_one_line_and_exit_2(arguments):
 
 def test_clock_moves_a_running_mock(serve):
     url, _ = serve("--frozen", "--start-time", "2026-02-12T07:00:00Z", "--quiet")
-    moved = run("clock", "--url", url, "--advance", "3600")
+
+    def clock(*arguments: str) -> subprocess.CompletedProcess:  # forked: the start-up is the tests above
+        return run_module("mock_server.cli", ["clock", *arguments])
+
+    moved = clock("--url", url, "--advance", "3600")
     assert moved.returncode == 0 and json.loads(moved.stdout)["now"] == "2026-02-12T08:00:00.000Z"
-    assert json.loads(run("clock", "--url", url, "--next-slot").stdout)["now"] == "2026-02-12T14:59:59.000Z"
-    assert json.loads(run("clock", "--url", url, "--resume").stdout)["frozen"] is False
-    assert run("clock", "--url", "http://127.0.0.1:9").returncode == 1
+    assert json.loads(clock("--url", url, "--next-slot").stdout)["now"] == "2026-02-12T14:59:59.000Z"
+    assert json.loads(clock("--url", url, "--resume").stdout)["frozen"] is False
+    assert clock("--url", "http://127.0.0.1:9").returncode == 1
 
 
 def test_access_log_has_one_line_per_request(caplog):

@@ -48,21 +48,16 @@ def rss_kib(pid: int) -> int:
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory):
     """One served mock for the battery (a frozen clock, so that nothing changes by itself)."""
-    import subprocess
-    import sys
-
     from contract_tests.target import free_port, wait_until_answers
+
+    from .preloaded import Forked
 
     port = free_port()
     log = tmp_path_factory.mktemp("hostile") / "server.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--frozen",
-             "--start-time", "2026-02-12T07:00:00.000Z"],
-            stdout=sink, stderr=subprocess.STDOUT,
-        )  # fmt: skip
+    arguments = ["serve", "--port", str(port), "--frozen", "--start-time", "2026-02-12T07:00:00.000Z"]
+    process = Forked("mock_server", arguments, log)
     url = f"http://127.0.0.1:{port}"
-    assert wait_until_answers(f"{url}/cron-status"), log.read_text()
+    assert wait_until_answers(f"{url}/cron-status", is_up=lambda: process.poll() is None), log.read_text()
     client = httpx.Client(base_url=url, timeout=60)
     yield client, process, log
     client.close()
@@ -267,15 +262,14 @@ CONTROL_FUZZ_EXAMPLES = os.environ.get("CONTROL_FUZZ_EXAMPLES", "8")  # make hun
 
 def test_schemathesis_finds_nothing_in_the_control_api(mock, tmp_path):
     """Every phase of Schemathesis on openapi/control.yaml: no 5xx, every answer as documented."""
-    import subprocess
-    import sys
+    from .preloaded import run_module
 
     client, _, _ = mock
-    run = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "run", str(ROOT / "openapi" / "control.yaml"),
-         "--url", f"{client.base_url}/__mock", "--phases", "examples,coverage,fuzzing,stateful",
-         "--max-examples", CONTROL_FUZZ_EXAMPLES, "--seed", "1"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    run = run_module(
+        "schemathesis.cli",
+        ["run", str(ROOT / "openapi" / "control.yaml"), "--url", f"{client.base_url}/__mock",
+         "--phases", "examples,coverage,fuzzing,stateful", "--max-examples", CONTROL_FUZZ_EXAMPLES, "--seed", "1"],
+        cwd=tmp_path, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:]
     client.post("/__mock/reset", json={"now": "2026-02-12T07:00:00.000Z", "frozen": True})

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -16,6 +14,7 @@ import pytest
 from contract_tests.target import free_port, wait_until_answers
 
 from .independent_backend import FAULTS
+from .preloaded import Forked
 from .test_verifier_on_independent_backend import Independent
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,11 +50,9 @@ class Proxy:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.report = tmp / "proxy-report.html"
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mock_server", "proxy", "--upstream", upstream, "--port", str(self.port),
-             "--report", str(self.report), *options],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )  # fmt: skip
+        self.output = tmp / f"proxy-{self.port}.log"
+        arguments = ["proxy", "--upstream", upstream, "--port", str(self.port), "--report", str(self.report), *options]
+        self.process = Forked("mock_server", arguments, self.output)
         assert wait_until_answers(f"{self.url}/__proxy/requests", is_up=lambda: self.process.poll() is None)
 
     def read_pages(self, token: str, times: int = 2) -> None:
@@ -68,8 +65,8 @@ class Proxy:
 
     def stop(self) -> str:
         self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=30)
-        return out
+        self.process.wait(timeout=30)
+        return self.output.read_text()
 
 
 def test_a_correct_backend_shows_no_violation_and_writes_pass_only_when_allowed(serve, tmp_path):

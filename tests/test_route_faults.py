@@ -17,18 +17,15 @@ SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
 
 @pytest.fixture(scope="module")
 def mock(tmp_path_factory):
-    import subprocess
-    import sys
-
     from contract_tests.target import free_port, wait_until_answers
+
+    from .preloaded import Forked
 
     port = free_port()
     log = tmp_path_factory.mktemp("faults") / "server.log"
-    with log.open("w") as sink:
-        process = subprocess.Popen([sys.executable, "-m", "mock_server", "serve", "--port", str(port), "--frozen",
-                                    "--quiet"], stdout=sink, stderr=subprocess.STDOUT)  # fmt: skip
+    process = Forked("mock_server", ["serve", "--port", str(port), "--frozen", "--quiet"], log)
     url = f"http://127.0.0.1:{port}"
-    assert wait_until_answers(f"{url}/cron-status"), log.read_text()
+    assert wait_until_answers(f"{url}/cron-status", is_up=lambda: process.poll() is None), log.read_text()
     client = httpx.Client(base_url=url, timeout=30)
     yield client
     client.close()

@@ -8,9 +8,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
-import sys
+import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from contract_tests.target import wait_until_answers
 
 from .conftest import PROOF_FUZZ, free_port
 from .independent_backend import FAULTS
+from .preloaded import Forked, run_module
 from .pytest_runs import Run, run_all, run_one
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,14 +48,18 @@ class Independent:
         self.started_on = datetime.now(UTC).date()
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "tests.independent_backend", "--port", str(self.port)]
+        arguments = ["--port", str(self.port)]
         for fault in faults:
-            command += ["--fault", fault]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        found = dict(self.process.stdout.readline().strip().split("=", 1) for _ in range(3))
+            arguments += ["--fault", fault]
+        handle, name = tempfile.mkstemp(prefix="independent-backend-", suffix=".log")
+        os.close(handle)
+        self.output = Path(name)
+        self.process = Forked("tests.independent_backend", arguments, self.output, cwd=ROOT)
+        if not wait_until_answers(f"{self.url}/config", is_up=lambda: self.process.poll() is None):
+            raise RuntimeError(f"the independent backend did not start: {self.output.read_text()}")
+        printed = [line.split("=", 1) for line in self.output.read_text().splitlines() if "=" in line]
+        found = {pair[0]: pair[1] for pair in printed}  # printed before it answers
         self.token, self.support, self.secret = found["token"], found["support"], found["secret"]
-        if not wait_until_answers(f"{self.url}/config"):
-            raise RuntimeError("the independent backend did not start")
 
     def credentials(self) -> list[str]:
         return ["--token", self.token, "--totp-secret", self.secret, "--non-admin-token", self.support]
@@ -68,6 +74,7 @@ class Independent:
     def stop(self) -> None:
         self.process.terminate()
         self.process.wait(timeout=10)
+        self.output.unlink(missing_ok=True)  # it holds the backend's credentials
 
     def calendar_hid(self, fault: str) -> bool:
         """Whether the calendar, not the suite, hid ``fault``: 'today-in-utc' shows only while the
@@ -167,9 +174,8 @@ def test_the_html_report_reads_as_bug_reports_in_a_browser(backend, tmp_path):
         pytest.skip("no Chromium on this machine (apt-get install chromium)")
     broken = backend("errors-without-code")
     html = tmp_path / "report.html"
-    command = [sys.executable, "-m", "mock_server", "verify", broken.url, *broken.credentials(), "--report", str(html),
-               "-k", "tc01 or tc04"]  # fmt: skip
-    run = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    arguments = ["verify", broken.url, *broken.credentials(), "--report", str(html), "-k", "tc01 or tc04"]
+    run = run_module("mock_server", arguments, cwd=ROOT, timeout=300)
     assert run.returncode == 1 and html.is_file(), run.stdout[-2000:]
     text = html.read_text()
     assert "<script" not in text and "http://" not in text.split(broken.url)[0], "the file must stand alone"

@@ -11,12 +11,14 @@ from pathlib import Path
 import httpx
 import pytest
 
+from .preloaded import run_module
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def verify(*arguments: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "mock_server", "verify", *arguments]
-    return subprocess.run(command, capture_output=True, text=True, timeout=600)
+    """``python -m mock_server verify ARGUMENTS``, forked from the tests' preloaded interpreter."""
+    return run_module("mock_server", ["verify", *arguments])
 
 
 @pytest.mark.parametrize(
@@ -24,7 +26,8 @@ def verify(*arguments: str) -> subprocess.CompletedProcess:
     [("http://127.0.0.1:9", "cannot reach http://127.0.0.1:9"), ("not-a-url", "is not an http(s) URL")],
 )
 def test_an_unusable_target_is_one_line_and_exit_2(target, says):
-    run = verify(target)
+    command = [sys.executable, "-m", "mock_server", "verify", target]  # a new interpreter, as QA starts it
+    run = subprocess.run(command, capture_output=True, text=True, timeout=600)
     assert run.returncode == 2
     assert says in run.stderr and len(run.stderr.strip().splitlines()) == 1, run.stderr
     assert "passed" not in run.stdout
@@ -74,11 +77,11 @@ def test_the_schemathesis_cli_is_clean_on_the_mock(serve):
     with the project's schemathesis.toml; a few examples per operation here, the full run by hand."""
     url, _log = serve()
     token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "ops"}).json()["token"]
-    command = [
-        sys.executable, "-m", "schemathesis.cli", "run", "openapi/contract.yaml", "--url", url,
+    arguments = [
+        "run", "openapi/contract.yaml", "--url", url,
         "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", "5", "--seed", "1",
     ]  # fmt: skip
-    run = subprocess.run(command, capture_output=True, text=True, timeout=600, cwd=ROOT)
+    run = run_module("schemathesis.cli", arguments, cwd=ROOT)
     assert run.returncode == 0, run.stdout[-3000:]
     assert token not in run.stdout
 
