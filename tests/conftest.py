@@ -30,9 +30,9 @@ PROOF_FUZZ = {"CONTRACT_FUZZ_EXAMPLES": "2"}
 # module fixture (xdist_group) go first anyway: pytest-xdist hands out the largest groups first.
 SECONDS = {
     "test_read_only_fuzz_reads_side_by_side_and_never_more_than_asked": 15,  # mostly waiting on latency
-    "test_each_mode_writes_only_what_it_may": 8,
     "test_each_planted_fault_fails_the_case_that_catches_it": 9,
     "test_no_credential_in_any_output": 9,
+    "test_each_mode_writes_only_what_it_may": 8,
     "test_a_correct_backend_passes_and_is_left_as_found": 7,
     "test_the_schemathesis_cli_is_clean_on_the_mock": 7,
     "test_a_correct_backend_shows_no_violation_and_writes_pass_only_when_allowed": 6,
