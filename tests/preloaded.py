@@ -18,7 +18,7 @@ import runpy
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from multiprocessing.context import ForkServerContext
 from pathlib import Path
 
@@ -42,8 +42,8 @@ def context() -> ForkServerContext:
 
 class Forked:
     """``python -m MODULE ARGS`` in a forked process, stdout to ``output`` and stderr to ``errors`` (the
-    same file unless given), with ``env`` added to its environment: the part of ``subprocess.Popen``
-    the tests use. Daemonic: a test process that ends takes it with it."""
+    same file unless given), with ``env`` added to its environment and ``path`` before its import paths:
+    the part of ``subprocess.Popen`` the tests use. Daemonic: a test process that ends takes it with it."""
 
     def __init__(
         self,
@@ -53,21 +53,17 @@ class Forked:
         cwd: Path | None = None,
         errors: Path | None = None,
         env: dict[str, str] | None = None,
+        path: Iterable[str] = (),
     ) -> None:
         self.args = [module, *args]
         where = str(cwd or Path.cwd())
         streams = (str(output), str(errors or output))
         for stream in streams:  # there from the start, even for a process that fails before writing
             Path(stream).touch()
-        self._process = context().Process(
-            target=_run_module, args=(module, list(args), streams, where, dict(env or {})), daemon=True
-        )
+        place = (where, dict(env or {}), [str(entry) for entry in path])
+        self._process = context().Process(target=_run_module, args=(module, list(args), streams, place), daemon=True)
         self._process.start()
         self.pid = self._process.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
 
     def poll(self) -> int | None:
         return self._process.exitcode
@@ -90,31 +86,41 @@ class Forked:
 
 
 def run_module(
-    module: str, args: Sequence[str], cwd: Path | None = None, timeout: float = 600, env: dict[str, str] | None = None
+    module: str,
+    args: Sequence[str],
+    cwd: Path | str | None = None,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
+    path: Iterable[str] = (),
+    together: bool = False,
 ) -> subprocess.CompletedProcess:
-    """``python -m MODULE ARGS``, forked, to its end: its exit code, stdout and stderr as text. A pytest
-    it runs is told that the preloaded plugins could not have their asserts rewritten (they have none
-    of ours): it would say so in every run."""
+    """``python -m MODULE ARGS``, forked, to its end: its exit code, stdout and stderr as text (with
+    ``together``, both in stdout, interleaved as written). A pytest it runs is told that the preloaded
+    plugins could not have their asserts rewritten (they have none of ours): it would say so in every run."""
     quiet = " ".join([os.environ.get("PYTEST_ADDOPTS", ""), *ALREADY_IMPORTED]).strip()
     with tempfile.TemporaryDirectory(prefix="forked-") as folder:
-        out, err = Path(folder) / "stdout", Path(folder) / "stderr"
-        process = Forked(module, args, out, cwd=cwd, errors=err, env={"PYTEST_ADDOPTS": quiet, **(env or {})})
+        out, err = Path(folder) / "stdout", None if together else Path(folder) / "stderr"
+        environment = {"PYTEST_ADDOPTS": quiet, **(env or {})}
+        process = Forked(module, args, out, cwd=Path(cwd) if cwd else None, errors=err, env=environment, path=path)
         try:
             code = process.wait(timeout)
         finally:
             if process.poll() is None:
                 process.kill()
                 process.wait(10)
-        return subprocess.CompletedProcess(
-            process.args, code, out.read_text(errors="replace"), err.read_text(errors="replace")
-        )
+        errors = err.read_text(errors="replace") if err else ""
+        return subprocess.CompletedProcess(process.args, code, out.read_text(errors="replace"), errors)
 
 
-def _run_module(module: str, args: list[str], streams: tuple[str, str], cwd: str, env: dict[str, str]) -> None:
-    """In the forked process: its place, environment and output, its command line, then the module as
-    ``-m`` runs it."""
+def _run_module(
+    module: str, args: list[str], streams: tuple[str, str], place: tuple[str, dict[str, str], list[str]]
+) -> None:
+    """In the forked process: its place (working directory, environment, first import paths) and
+    output, its command line, then the module as ``-m`` runs it."""
+    cwd, env, path = place
     os.chdir(cwd)
     os.environ.update(env)
+    sys.path[:0] = path
     for descriptor, path in zip((1, 2), streams, strict=True):
         sink = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
         os.dup2(sink, descriptor)

@@ -10,15 +10,12 @@ directory, environment and first ``sys.path`` entries as a subprocess would.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import tempfile
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .preloaded import ALREADY_IMPORTED, context
+from .preloaded import run_module
 
 
 class Run:
@@ -32,36 +29,17 @@ class Run:
 
 
 def run_all(runs: Sequence[Run], workers: int = 2) -> list[subprocess.CompletedProcess]:
-    """The runs, ``workers`` at a time, each in a fresh process; their exit codes and output."""
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context(), max_tasks_per_child=1) as pool:
-        done = list(pool.map(_pytest, runs))
-    return [
-        subprocess.CompletedProcess(["pytest", *run.args], code, stdout=output, stderr="")
-        for run, (code, output) in zip(runs, done, strict=True)
-    ]
+    """The runs, ``workers`` at a time, each in a fresh process; their exit codes and output (stdout
+    and stderr as one)."""
+    with ThreadPoolExecutor(max_workers=workers) as pool:  # each thread waits on its forked process
+        return list(pool.map(_pytest, runs))
 
 
 def run_one(run: Run) -> subprocess.CompletedProcess:
     return run_all([run], workers=1)[0]
 
 
-def _pytest(run: Run) -> tuple[int, str]:
-    """In the forked process: the run's place, environment and paths, then pytest, its output (stdout
-    and stderr, as one) read back from a file its descriptors pointed to."""
-    os.chdir(run.cwd)
-    os.environ.update(run.env)
-    sys.path[:0] = run.path
-    with tempfile.TemporaryFile() as sink:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os.dup2(sink.fileno(), 1)
-        os.dup2(sink.fileno(), 2)
-        try:
-            import pytest
-
-            code = int(pytest.main([*run.args, *ALREADY_IMPORTED]))
-        finally:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        sink.seek(0)
-        return code, sink.read().decode("utf-8", "replace")
+def _pytest(run: Run) -> subprocess.CompletedProcess:
+    """``python -m pytest ARGS`` in the run's place, forked from the preloaded interpreter."""
+    done = run_module("pytest", run.args, cwd=run.cwd, env=run.env, path=run.path, together=True)
+    return subprocess.CompletedProcess(["pytest", *run.args], done.returncode, stdout=done.stdout, stderr="")
