@@ -16,7 +16,7 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from .domain.distribution import DayNotModifiable, InvalidModification
+from .domain.modification import DayNotModifiable, InvalidModification
 from .routes import Routes
 
 log = logging.getLogger("mock_server.errors")
@@ -55,8 +55,18 @@ class ApiError(Exception):
         self.headers = headers or {}
 
     @classmethod
-    def validation(cls, errors: Iterable[str], message: str = "Validation failed") -> ApiError:
-        return cls(400, "VALIDATION_ERROR", message, errors)
+    def validation(cls, errors: Iterable[str]) -> ApiError:
+        problems = list(errors)
+        return cls(400, "VALIDATION_ERROR", validation_message(problems), problems)
+
+
+def validation_message(problems: list[str]) -> str:
+    """A 400's ``message``: the first problem in words, and how many more (BRIEF section 11: the admin
+    app shows ``message`` or ``error.message`` of an error, never ``errors``)."""
+    if not problems:
+        return "Validation failed"
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    return f"Validation failed: {problems[0]}{more}"
 
 
 def envelope(status: int, code: str, message: str, errors: list[str] | None = None) -> dict:
@@ -143,7 +153,7 @@ def install(app: AsyncApp, routes: Routes) -> None:
     def refused(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         """The domain's refusals, mapped to statuses here and only here."""
         if isinstance(exc, InvalidModification):
-            return error_response(400, "VALIDATION_ERROR", "Validation failed", [str(exc)])
+            return error_response(400, "VALIDATION_ERROR", validation_message([str(exc)]), [str(exc)])
         return error_response(409, "CONFLICT", str(exc))
 
     app.add_error_handler(ApiError, api_error)

@@ -26,11 +26,27 @@ class PastDay:
     day: dict
     slots: list[dict]
     paid: dict[str, Decimal]  # per kind: ros, premium, performance
-    users_paid: int
+    users_paid: int  # distinct investors paid anything
+    pool_recipients: int  # distinct investors paid from either pool
 
     @property
     def status(self) -> str:
         return overall_status([s["status"] for s in self.slots])
+
+    @property
+    def ended(self) -> bool:
+        """Every slot has finished (COMPLETED or FAILED): only such days are history (BRIEF section 11:
+        the admin app shows every status but COMPLETED as "Failed")."""
+        return all(s["status"] in ("COMPLETED", "FAILED") for s in self.slots)
+
+    def slot_counts(self) -> dict[str, int]:
+        """The finished slots' counts, added up: stakes paid ROS, users paid from each pool."""
+        details = [s["executionDetails"] for s in self.finished]
+        return {
+            "ros": sum(d["rosStats"]["processedStakes"] for d in details),
+            "premium": sum(d["premiumPoolStats"]["usersReceived"] for d in details),
+            "performance": sum(d["performancePoolStats"]["usersReceived"] for d in details),
+        }
 
     @property
     def finished(self) -> list[dict]:
@@ -78,6 +94,7 @@ def history_record(past: PastDay) -> dict:
         "stakeRosDistributedUSDT": wire(past.paid["ros"]),
         "poolsPaidToQualifiersUSDT": wire(past.pools_paid()),
         "usersCount": past.users_paid,
+        "poolRecipientsCount": past.pool_recipients,
         "executedAt": past.executed_at(),
         "executionTimeMs": past.execution_time_ms(),
     }
@@ -111,14 +128,18 @@ def details_view(past: PastDay, queued_by: dict | None) -> dict:
     """The ``data`` of ``GET .../{date}/details``."""
     execution = None
     if past.finished:
+        counts, paid = past.slot_counts(), past.paid
         execution = {
             "executedAt": past.executed_at(),
             "executionTimeMs": past.execution_time_ms(),
-            "statistics": {
-                "ros": wire(past.paid["ros"]),
-                "premiumPool": wire(past.paid["premium"]),
-                "performancePool": wire(past.paid["performance"]),
-                "totalDistributed": wire(past.paid["ros"] + past.pools_paid()),
+            "statistics": {  # objects: the details dialog reads each field unguarded (BRIEF section 11)
+                "ros": {"processedStakes": counts["ros"], "totalDistributed": wire(paid["ros"])},
+                "premiumPool": {"usersReceived": counts["premium"], "totalDistributed": wire(paid["premium"])},
+                "performancePool": {
+                    "usersReceived": counts["performance"],
+                    "totalDistributed": wire(paid["performance"]),
+                },
+                "totalDistributed": wire(paid["ros"] + past.pools_paid()),
             },
         }
     error = None
@@ -144,7 +165,8 @@ def details_view(past: PastDay, queued_by: dict | None) -> dict:
 
 CSV_COLUMNS = (
     "date", "status", "rosPercentage", "premiumPoolAmount", "performancePoolAmount", "totalPoolAmount",
-    "stakeRosDistributedUSDT", "poolsPaidToQualifiersUSDT", "usersCount", "executedAt", "executionTimeMs", "error",
+    "stakeRosDistributedUSDT", "poolsPaidToQualifiersUSDT", "usersCount", "poolRecipientsCount", "executedAt",
+    "executionTimeMs", "error",
 )  # fmt: skip
 AMOUNT_COLUMNS = frozenset(c for c in CSV_COLUMNS if c.endswith(("Amount", "USDT")))
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -4,7 +4,8 @@ mock answered and why (WireMock's request journal, with this contract's rules).
 A bounded ring buffer (``--journal-size``, default 1,000): the oldest entries go first, so memory
 stays flat however long the mock runs. Credentials never leave it: the ``Authorization``,
 ``X-2FA-Code``, ``Cookie`` and control-token headers, and the ``twoFACode``, ``password``, ``token``
-and ``refreshToken`` fields (body, query or answer) are shown only as ``"[redacted]"``, so a test
+and ``refreshToken`` fields, the 2FA set-up's secret, QR code, tokens and codes (body, query or
+answer: ``SECRET_FIELDS``, and a ``code`` of digits) are shown only as ``"[redacted]"``, so a test
 can still see that the app sent a code without the code itself. The server keeps a request as it
 came (bodies as the bytes sent, at most ``KEPT_BYTES``; the query and headers raw) and parses,
 redacts and names it when the journal is read, not on every request.
@@ -21,14 +22,31 @@ from . import json_input
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "x-2fa-code", "cookie", "set-cookie", "x-mock-control-token"})
-SECRET_FIELDS = frozenset({"twoFACode", "password", "token", "refreshToken"})
+SECRET_FIELDS = frozenset({
+    "twoFACode", "password", "token", "refreshToken",
+    # the 2FA set-up's (BRIEF section 11): the new secret, its QR code and URI, the set-up's token, codes
+    "secret", "qrCode", "otpauthUrl", "verificationToken", "verificationCode", "backupCodes",
+})  # fmt: skip
+CODE_FIELD = "code"  # a 2FA code sent as ``{"code": "123456"}``; an error's ``code`` is a word, never digits
 KEPT_BYTES = 64 * 1024  # of a body, request or answer, beyond which the journal keeps a note only
+
+
+def is_secret(key: str, value) -> bool:
+    """Whether a field's value is a credential (a secret field, or a ``code`` of digits)."""
+    if value is None:
+        return False
+    return key in SECRET_FIELDS or (key == CODE_FIELD and isinstance(value, str | int) and str(value).strip().isdigit())
+
+
+def carries_secret(body) -> bool:
+    """Whether a JSON body holds a credential at its top level (such a body is never remembered)."""
+    return isinstance(body, dict) and any(is_secret(key, value) for key, value in body.items())
 
 
 def redact(value):
     """A JSON value with every secret field's value replaced (at any depth)."""
     if isinstance(value, dict):
-        return {k: (REDACTED if k in SECRET_FIELDS and v is not None else redact(v)) for k, v in value.items()}
+        return {k: (REDACTED if is_secret(k, v) else redact(v)) for k, v in value.items()}
     if isinstance(value, list):
         return [redact(item) for item in value]
     return value
@@ -132,4 +150,6 @@ def one_line(entry: dict) -> str:
         line += f" {entry['operationId']}"
     if entry.get("problems"):
         line += " — " + "; ".join(entry["problems"])
+    if entry.get("notice"):
+        line += "\n    notice: " + entry["notice"]
     return line

@@ -19,6 +19,15 @@ from .journal import KEPT_BYTES, problems_of, readable_body, redact, redact_head
 from .services import SCOPE_KEY, Services
 
 access_log = logging.getLogger("mock_server.access")
+log = logging.getLogger("mock_server")
+
+
+def _client(scope: Scope) -> str:
+    """Who is asking, as a storm notice names it: the address and the page's origin (a browser opens
+    several connections, so not the port)."""
+    host = (scope.get("client") or ("an unknown address", 0))[0]
+    origin = _header(scope, b"origin")
+    return f"{host} ({origin})" if origin else host
 
 
 def _header(scope: Scope, wanted: bytes) -> str:
@@ -225,8 +234,12 @@ class JournalMiddleware:
     def _record(self, scope: Scope, sent: bytes, status: int, answered: bytes, started: float) -> None:
         """The request as it came, kept raw: parsed, redacted and looked up when the journal is read."""
         services = self.services
+        notice = services.storms.seen(scope["method"], scope["path"], _client(scope))
+        if notice is not None:
+            log.warning("%s", printable(notice))
         services.journal.record(
             {
+                **({"notice": notice} if notice else {}),
                 "wallTime": wall_now(),
                 "simulatedTime": services.clock.now(),
                 "method": scope["method"],

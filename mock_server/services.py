@@ -22,6 +22,7 @@ from .journal import Journal
 from .routes import Routes, operations
 from .settings import Settings
 from .store import Store
+from .storm import StormWatch
 
 if TYPE_CHECKING:
     from .runner import Runner
@@ -52,6 +53,7 @@ class Services:
     routes: Routes
     journal: Journal
     state_file: StateFile | None = None
+    storms: StormWatch = field(default_factory=StormWatch)  # GETs asked in a loop (``storm``)
     _rendered: dict[str, tuple[tuple[int, datetime], object]] = field(default_factory=dict, repr=False)
     # request bodies' schema problems, by (schema, bytes): see ``validation.CollectingJSONBodyValidator``
     judged_bodies: dict[tuple[int, bytes], list[str]] = field(default_factory=dict, repr=False)

@@ -215,6 +215,29 @@ class Users(_Concept):
         text = identifier.strip()
         return self.db.users.find_one({"$or": [{"email": text.lower()}, {"username": text}]})
 
+    def open_two_factor_setup(self, user_id: str, secret: str, token: str) -> None:
+        """Keep a new TOTP secret beside the account, until confirmed (replacing an unfinished one)."""
+        self.db.users.update_one({"_id": user_id}, {"$set": {"twoFactorSetup": {"secret": secret, "token": token}}})
+        self._changed()
+
+    def enable_two_factor(self, user_id: str, token: str) -> dict | None:
+        """Turn 2FA on with the secret of the set-up ``token`` names; the updated account, or None when
+        that set-up is not (or no longer) open."""
+        with self.atomic:
+            user = self.db.users.find_one({"_id": user_id, "twoFactorSetup.token": token})
+            if user is None:
+                return None
+            secret = user["twoFactorSetup"]["secret"]
+            self.db.users.update_one(
+                {"_id": user_id},
+                {
+                    "$set": {"twoFAEnabled": True, "totpSecret": secret},
+                    "$unset": {"twoFactorSetup": "", "lastTotpStep": ""},
+                },
+            )
+        self._changed()
+        return self.db.users.find_one({"_id": user_id})
+
     def accept_totp_step(self, user_id: str, step: int) -> bool:
         """Strict 2FA: record ``step`` as used; False when it (or a later one) was used before."""
         self._changed()
@@ -433,7 +456,7 @@ class Ledger(_Concept):
 
     name = "ledger"
     _last_encoded: tuple[tuple, str, dict[str, str]] | None = None
-    _known_payees: tuple[Mapping[str, str], dict[str, frozenset[str]]] | None = None
+    _known_payees: tuple[Mapping[str, str], dict[str, Payees]] | None = None
 
     def record(self, date: str, slot_number: int, payments: Iterable[Payment]) -> bool:
         """The slot's ledger entry; False (and nothing written) if that slot of that day was paid.
@@ -491,8 +514,9 @@ class Ledger(_Concept):
         return self.changes.cached(f"paid:{date}", read, on=(self.name,))
 
     def summaries(self, dates: Iterable[str], owners: Mapping[str, str]) -> dict[str, dict]:
-        """Per date: ``{"paid": {kind: Decimal}, "usersPaid": n}``, the distinct investors paid
-        anything (a stake's ROS counts for its owner, ``owners``: stake id -> investor)."""
+        """Per date: ``{"paid": {kind: Decimal}, "usersPaid": n, "poolRecipients": m}``: the distinct
+        investors paid anything (a stake's ROS counts for its owner, ``owners``: stake id -> investor),
+        and those of them paid from either pool."""
         by_date: dict[str, list[dict]] = {date: [] for date in dates}
         for doc in self.db.payouts.find({"date": {"$in": list(by_date)}}):
             by_date[doc["date"]].append(doc)
@@ -500,18 +524,21 @@ class Ledger(_Concept):
         paid_by = self._paid_by(owners)
         for day, docs in by_date.items():
             users: set[str] = set()
+            pool_users: set[str] = set()
             for doc in docs:
                 text = doc.get("payments")
                 if text is None:  # stored by an earlier version: one map per kind
-                    users |= _beneficiaries(_decoded(doc), owners)
-                    continue
-                if text not in paid_by:
-                    paid_by[text] = _beneficiaries(_decoded(doc), owners)
-                users |= paid_by[text]
-            summaries[day] = {"paid": _paid(docs), "usersPaid": len(users)}
+                    paid, pooled = _beneficiaries(_decoded(doc), owners)
+                else:
+                    if text not in paid_by:
+                        paid_by[text] = _beneficiaries(_decoded(doc), owners)
+                    paid, pooled = paid_by[text]
+                users |= paid
+                pool_users |= pooled
+            summaries[day] = {"paid": _paid(docs), "usersPaid": len(users), "poolRecipients": len(pool_users)}
         return summaries
 
-    def _paid_by(self, owners: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    def _paid_by(self, owners: Mapping[str, str]) -> dict[str, Payees]:
         """A payments text -> the investors it pays, remembered while ``owners`` is the same map
         (the stakes unchanged): the slots of a day, and of every day, often pay alike."""
         known = self._known_payees
@@ -541,10 +568,14 @@ def _decoded(doc: dict) -> dict:
     return {"date": doc["date"], "slotNumber": doc["slotNumber"], **payments}
 
 
-def _beneficiaries(entry: dict, owners: Mapping[str, str]) -> frozenset[str]:
-    """The investors a decoded ledger entry pays (a stake's ROS counts for its owner)."""
-    users = {owners.get(stake, stake) for stake in entry["ros"]}
-    return frozenset(users.union(*(entry[kind] for kind in ("premium", "performance"))))
+Payees = tuple[frozenset[str], frozenset[str]]  # the investors an entry pays; those paid from a pool
+
+
+def _beneficiaries(entry: dict, owners: Mapping[str, str]) -> Payees:
+    """The investors a decoded ledger entry pays (a stake's ROS counts for its owner), and those of
+    them it pays from either pool."""
+    pooled = frozenset().union(*(entry[kind] for kind in ("premium", "performance")))
+    return frozenset({owners.get(stake, stake) for stake in entry["ros"]} | pooled), pooled
 
 
 def _paid(docs: Iterable[dict]) -> dict[str, Decimal]:
@@ -710,7 +741,7 @@ class Store:
             summary = self.ledger.summaries([day["date"]], owners)[day["date"]]
             self.changes.bump(Days.name, Ledger.name)
             stored = {k: str(v) for k, v in summary["paid"].items()}
-            ledger = {"paid": stored, "usersPaid": summary["usersPaid"]}
+            ledger = {"paid": stored, "usersPaid": summary["usersPaid"], "poolRecipients": summary["poolRecipients"]}
             # its slots as one text (read back by ``Days.between``), not ten documents in slot_history
             self.db.distribution_history.insert_one({**day, "ledger": ledger, "slots": as_text(slots)})
             with self.atomic:
@@ -748,6 +779,8 @@ class Store:
                 found[day["date"]] = {
                     "paid": {k: exact(v) for k, v in kept["paid"].items()},
                     "usersPaid": kept["usersPaid"],
+                    # archived before pool recipients were kept: at most everyone paid (the app's own fallback)
+                    "poolRecipients": kept.get("poolRecipients", kept["usersPaid"]),
                 }
         return found
 

@@ -18,10 +18,11 @@ from jsonschema.exceptions import ValidationError
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import Receive, Scope
 
-from .domain.distribution import validate_modification, validate_queue
+from .domain.distribution import validate_queue
+from .domain.modification import validate_modification
 from .domain.schedule import validate_slots
 from .errors import ApiError
-from .journal import SECRET_FIELDS
+from .journal import carries_secret
 from .services import Services, body_sent, parsed_body, raw_body, services_of
 
 
@@ -128,11 +129,7 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         again (the admin app's saves, a script's daily queue), and a ``oneOf`` schema costs about a
         millisecond to judge. Connexion makes a validator per request; the schema object is the
         operation's own, alive as long as the app, so its ``id`` names it."""
-        if (
-            raw is None
-            or len(raw) > JUDGED_MAX_BYTES
-            or (isinstance(body, dict) and not SECRET_FIELDS.isdisjoint(body))
-        ):
+        if raw is None or len(raw) > JUDGED_MAX_BYTES or carries_secret(body):
             return explain(self.schema_validator.iter_errors(body))  # a password or code is not kept
         key = (id(self.body_schema), raw)
         problems = judged.pop(key, None)

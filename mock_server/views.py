@@ -243,13 +243,13 @@ def distribution_totals(day: dict, slots: Sequence[dict], projection: Projection
             "performancePoolPaidUSDT": wire(paid["performance"]),
             "poolsDistributed": pools_paid > 0,
         },
-    }
-    if day["multiSlotEnabled"]:
-        totals["multiSlot"] = {
+        # present for a single-slot day too: the card's slot counts are read unguarded (BRIEF section 11)
+        "multiSlot": {
             "completedSlots": sum(1 for s in slots if s["status"] == "COMPLETED"),
             "totalSlots": len(slots),
             "pendingSlots": len(pending),
-        }
+        },
+    }
     return totals
 
 

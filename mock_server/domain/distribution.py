@@ -35,6 +35,24 @@ def money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP, context=MONEY_CONTEXT)
 
 
+PERCENT_STEP = Decimal(1).scaleb(-PERCENT_PLACES)
+FLOAT_SLACK = Decimal("1e-9")  # BRIEF §11: what a JavaScript float sum is off by, at the most
+
+
+def percentage(number: float | int | str | Decimal) -> Decimal:
+    """The percentage a JSON number stands for. A number within 1e-9 of a value with at most four
+    decimals **is** that value: the admin app sums its slots in JavaScript floats and sends
+    ``0.1 + 0.2`` as ``0.30000000000000004`` (BRIEF section 11). Any other number is as given (and
+    refused by ``_percent_places`` when it has more than four decimals)."""
+    given = exact(number)
+    if not given.is_finite() or abs(given) >= 10**12 or places(given) <= PERCENT_PLACES:
+        return given
+    nearest = given.quantize(PERCENT_STEP, context=MONEY_CONTEXT)  # how ties round cannot matter this close
+    if abs(given - nearest) > FLOAT_SLACK:
+        return given
+    return nearest.quantize(Decimal(1)) if nearest == nearest.to_integral_value() else nearest.normalize()
+
+
 def places(value: Decimal) -> int:
     exponent = value.normalize().as_tuple().exponent
     return max(0, -exponent) if isinstance(exponent, int) else 0
@@ -57,7 +75,7 @@ def _percent_places(body: dict, slots: list[dict]) -> list[str]:
     return [
         f"{field}: {value} has more than {PERCENT_PLACES} decimal places"
         for field, value in fields
-        if _is_number(value) and places(exact(value)) > PERCENT_PLACES
+        if _is_number(value) and places(percentage(value)) > PERCENT_PLACES
     ]
 
 
@@ -90,8 +108,8 @@ def validate_queue(body: dict, configured: Sequence[int]) -> list[str]:
     problems += _slot_set([entry["slotNumber"] for entry in slots], configured)
     if not _is_number(body.get("rosPercentage")):
         return problems
-    total = sum((exact(entry["rosPercentage"]) for entry in slots), Decimal(0))
-    mismatch = sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
+    total = sum((percentage(entry["rosPercentage"]) for entry in slots), Decimal(0))
+    mismatch = sum_mismatch(body["rosPercentage"], percentage(body["rosPercentage"]), total)
     return [*problems, mismatch] if mismatch else problems
 
 
@@ -205,88 +223,6 @@ def overall_status(slot_statuses: Sequence[str]) -> str:
     return "PENDING"
 
 
-def validate_modification(body: dict) -> list[str]:
-    """``x-rules: modify``: decimals, and each slot named at most once. Defensive like the others."""
-    problems = validate_queue({k: v for k, v in body.items() if k != "multiSlotEnabled"}, [])
-    slots = body.get("distributionSlots")
-    if isinstance(slots, list):
-        numbers = [e.get("slotNumber") for e in slots if isinstance(e, dict)]
-        for number in sorted({n for n in numbers if isinstance(n, int) and numbers.count(n) > 1}):
-            problems.append(f"distributionSlots: slot {number} is named more than once")
-    return problems
-
-
-class DayNotModifiable(Exception):
-    """The day's state does not allow the change (a slot has run; less than was already paid)."""
-
-
-class InvalidModification(Exception):
-    """The modification itself is wrong (a slot that is not part of the day; ROS not the sum)."""
-
-
-def _ros_changes(day: dict, by_number: dict[int, dict], pending: list[int], body: dict) -> dict[int, Decimal]:
-    """The new ROS of each slot the body changes; only PENDING slots of the day may change."""
-    changes = {e["slotNumber"]: exact(e["rosPercentage"]) for e in body.get("distributionSlots") or []}
-    if not day["multiSlotEnabled"] and "rosPercentage" in body and not changes:
-        changes = {1: exact(body["rosPercentage"])}
-    for number in changes:
-        if number not in by_number:
-            raise InvalidModification(
-                f"distributionSlots: slot {number} is not part of today's distribution {sorted(by_number)}"
-            )
-        if number not in pending:
-            raise DayNotModifiable(
-                f"Slot {number} has already run ({by_number[number]['status']}); only PENDING slots can change"
-            )
-    return changes
-
-
-def _pool_shares(field: str, body: dict, paid: dict[str, Decimal], pending: list[int]) -> dict[int, Decimal]:
-    """A new pool amount, less what the finished slots paid, split over the PENDING slots."""
-    already = paid.get(field, Decimal(0))
-    wanted = exact(body[field])
-    if wanted < already:
-        raise DayNotModifiable(f"{field}: {body[field]} is less than the {already} already paid by the slots that ran")
-    return dict(zip(pending, split_evenly(wanted - already, len(pending)), strict=True))
-
-
-def plan_modification(
-    day: dict, slots: Sequence[dict], body: dict, paid: dict[str, Decimal]
-) -> tuple[dict, dict[int, dict]]:
-    """What a ``today/modify`` body changes: the day's new values and each PENDING slot's new fields.
-
-    Only PENDING slots change; a slot that has run cannot (409). A new pool amount is re-split over
-    the PENDING slots after what the finished slots already paid (``paid``, per amount field, from
-    the ledger).
-    """
-    by_number = {s["slotNumber"]: s for s in slots}
-    pending = sorted(n for n, s in by_number.items() if s["status"] == "PENDING")
-    if not pending:
-        raise DayNotModifiable("Every slot of today has already run; nothing can change")
-    updates: dict[int, dict] = {n: {} for n in pending}
-    ros = {n: exact(s["rosPercentage"]) for n, s in by_number.items()}
-    for number, value in _ros_changes(day, by_number, pending, body).items():
-        ros[number] = value
-        updates[number]["rosPercentage"] = str(value)
-    total = sum(ros.values(), Decimal(0))
-    mismatch = (
-        day["multiSlotEnabled"]
-        and "rosPercentage" in body
-        and sum_mismatch(body["rosPercentage"], exact(body["rosPercentage"]), total)
-    )
-    if mismatch:
-        raise InvalidModification(mismatch)
-    values = {**day["values"], "rosPercentage": str(total)}
-    for field in ("premiumPoolAmount", "performancePoolAmount"):
-        if field in body:
-            for number, share in _pool_shares(field, body, paid, pending).items():
-                updates[number][field] = str(share)
-            values[field] = str(exact(body[field]))
-    if "description" in body:
-        values["description"] = body["description"]
-    return values, {n: fields for n, fields in updates.items() if fields}
-
-
 POOL_BUDGET_SHARE = Decimal("0.10")  # BRIEF §10: "(Total ROS x 10%) split 50/50"
 
 
@@ -305,8 +241,8 @@ def formula_pools(scheduled_ros: Decimal) -> tuple[Decimal, Decimal]:
 def slot_ros_of(body: dict) -> list[Decimal]:
     """The ROS of each slot a queue body plans (one slot for the legacy body)."""
     if body.get("multiSlotEnabled"):
-        return [exact(entry["rosPercentage"]) for entry in body["distributionSlots"]]
-    return [exact(body["rosPercentage"])]
+        return [percentage(entry["rosPercentage"]) for entry in body["distributionSlots"]]
+    return [percentage(body["rosPercentage"])]
 
 
 def with_pools(body: dict, stake_amounts: Sequence[Decimal]) -> dict:
@@ -325,12 +261,12 @@ def plan_day(body: dict, schedule: EffectiveSchedule, day: date, now: datetime) 
     multi = bool(body.get("multiSlotEnabled"))
     if multi:
         zone_name = schedule.zone_name
-        ros_by_slot = {entry["slotNumber"]: exact(entry["rosPercentage"]) for entry in body["distributionSlots"]}
+        ros_by_slot = {entry["slotNumber"]: percentage(entry["rosPercentage"]) for entry in body["distributionSlots"]}
         slots = list(schedule.slots)
     else:
         zone_name = LEGACY_ZONE
         slots = list(LEGACY_SLOTS)
-        ros_by_slot = {1: exact(body["rosPercentage"])}
+        ros_by_slot = {1: percentage(body["rosPercentage"])}
     tz = ZoneInfo(zone_name)
     premium = split_evenly(exact(body["premiumPoolAmount"]), len(slots))
     performance = split_evenly(exact(body["performancePoolAmount"]), len(slots))
@@ -345,7 +281,7 @@ def plan_day(body: dict, schedule: EffectiveSchedule, day: date, now: datetime) 
         "timezone": zone_name,
         "multiSlotEnabled": multi,
         "values": {
-            "rosPercentage": str(exact(body["rosPercentage"])),
+            "rosPercentage": str(percentage(body["rosPercentage"])),
             "premiumPoolAmount": str(exact(body["premiumPoolAmount"])),
             "performancePoolAmount": str(exact(body["performancePoolAmount"])),
             "description": body.get("description") or "",

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ..auth import spend_pending_code
 from ..routes import operations
 from ..services import request_scope
-from . import admin_app, control, declarations, history, schedule, session, status
+from . import admin_app, control, declarations, history, schedule, session, status, two_factor
 
 MODULES = {
     "session": session,
@@ -24,6 +24,7 @@ MODULES = {
     "declarations": declarations,
     "admin-app": admin_app,
     "history": history,
+    "two-factor": two_factor,
 }
 
 

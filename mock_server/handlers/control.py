@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, time, timedelta
+from urllib.parse import quote
 
 import pyotp
+from starlette.responses import Response
 
 from .. import auth
+from ..authenticator import otpauth_uri, qr_png
 from ..clock import EARLIEST, LATEST, wall_now, within_bounds
 from ..domain.schedule import (
     day_end,
@@ -168,6 +172,35 @@ async def current_totp(identifier: str, **_) -> tuple[dict, int]:
     return totp_now(user["totpSecret"], services.clock.now()), 200
 
 
+def _identity_view(user: dict, now: datetime) -> dict:
+    """A fixture identity as the page shows it: its 2FA as it is now (the set-up screen may have
+    turned it on), its current code, and its QR code while it has a secret."""
+    entry = {"identifier": user["email"], "role": user["role"], "twoFAEnabled": bool(user.get("twoFAEnabled"))}
+    if user.get("totpSecret"):
+        entry.update(totp_now(user["totpSecret"], now))
+    if user.get("twoFactorSetup"):
+        entry["setupOpen"] = True
+    secret = _authenticator_secret(user)
+    if secret:  # the query names the secret's version, so the page's image changes with it
+        version = hashlib.sha256(secret.encode()).hexdigest()[:8]
+        entry["qr"] = f"/__mock/totp/{quote(user['email'])}/qr?v={version}"
+    return entry
+
+
+def _authenticator_secret(user: dict) -> str | None:
+    """The secret an authenticator app should hold: the enabled one, else the open set-up's."""
+    return user.get("totpSecret") or (user.get("twoFactorSetup") or {}).get("secret")
+
+
+async def current_totp_qr(identifier: str, **_) -> Response:
+    user = _identity(current(), identifier)
+    secret = _authenticator_secret(user)
+    if not secret:
+        raise ApiError(404, "NOT_FOUND", f"{user['email']} has no two-factor secret: nothing to scan")
+    png = qr_png(otpauth_uri(user["email"], secret))
+    return Response(png, status_code=200, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+
+
 async def control_page(**_) -> tuple[str, int, dict]:
     page = (STATIC_DIR / "index.html").read_text(encoding="utf-8")
     return page, 200, {"Content-Type": "text/html"}  # the page declares its charset itself
@@ -181,16 +214,9 @@ async def control_state(**_) -> tuple[dict, int]:
     zone_name, tz = schedule.zone_name, schedule.zone
     day = schedule.today(now)
     iso_day = day.isoformat()
-    identities = []
-    for identity in services.fixtures.identities:
-        entry = {
-            "identifier": identity["email"],
-            "role": identity["role"],
-            "twoFAEnabled": bool(identity.get("twoFAEnabled")),
-        }
-        if identity.get("totpSecret"):
-            entry.update(totp_now(identity["totpSecret"], now))
-        identities.append(entry)
+    identities = [
+        _identity_view(services.store.users.by_identifier(i["email"]) or i, now) for i in services.fixtures.identities
+    ]
     return {
         "now": to_iso(now),
         "frozen": services.clock.frozen,

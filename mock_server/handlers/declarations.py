@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..domain.distribution import plan_day, plan_modification, with_pools
+from ..domain.distribution import plan_day, with_pools
+from ..domain.modification import plan_modification
 from ..errors import ApiError
 from ..services import current
 from ..store import DuplicateKeyError

@@ -23,19 +23,33 @@ def _date(value: str | None, name: str) -> str | None:
         raise ApiError.validation([f"{name}: '{value}' is not a calendar date (YYYY-MM-DD)"]) from None
 
 
-def past_days(services: Services, start: str | None, end: str | None, status: str | None = None) -> list[PastDay]:
+def past_days(services: Services, start: str | None, end: str | None) -> list[PastDay]:
     """Every distributed date from ``start`` to ``end`` (open or archived), newest first."""
     days = [(day, slots) for day, slots in services.store.days.between(start, end) if slots]
     ledger = services.store.summaries([day for day, _ in days])
-    found = [PastDay(day, slots, ledger[day["date"]]["paid"], ledger[day["date"]]["usersPaid"]) for day, slots in days]
-    return [past for past in found if status is None or past.status == status]
+    return [
+        PastDay(
+            day,
+            slots,
+            ledger[day["date"]]["paid"],
+            ledger[day["date"]]["usersPaid"],
+            ledger[day["date"]]["poolRecipients"],
+        )
+        for day, slots in days
+    ]
+
+
+def ended_days(services: Services, start: str | None, end: str | None, status: str | None) -> list[PastDay]:
+    """The history: the days from ``start`` to ``end`` whose every slot has finished, with ``status``."""
+    found = past_days(services, start, end)
+    return [past for past in found if past.ended and (status is None or past.status == status)]
 
 
 def _filtered(services: Services, startDate: str | None, endDate: str | None, status: str | None) -> list[PastDay]:
     start, end = _date(startDate, "startDate"), _date(endDate, "endDate")
     if start and end and start > end:
         raise ApiError.validation([f"startDate: {start} is after endDate {end}"])
-    return past_days(services, start, end, status)
+    return ended_days(services, start, end, status)
 
 
 async def list_distribution_history(

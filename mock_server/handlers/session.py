@@ -7,7 +7,8 @@ from ..errors import ApiError
 from ..services import current
 
 
-def _public_user(user: dict) -> dict:
+def public_user(user: dict) -> dict:
+    """An account as sign-in and the 2FA set-up show it."""
     return {
         "_id": user["_id"],
         "email": user["email"],
@@ -35,7 +36,7 @@ async def login(body: dict, **_) -> tuple[dict, int]:
             raise ApiError(401, "UNAUTHORIZED", refused.message) from None
         verified = True
     token, _ = mint_token(services, user, verified=verified)
-    return {"success": True, "message": "Login successful", "data": {"user": _public_user(user), "token": token}}, 200
+    return {"success": True, "message": "Login successful", "data": {"user": public_user(user), "token": token}}, 200
 
 
 async def logout(**_) -> tuple[dict, int]:
