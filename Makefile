@@ -20,6 +20,7 @@ CORES ?= $(shell $(PYTHON) -c "import os; print(min(os.cpu_count() or 1, 8))")
 .PHONY: install serve test hunt lint contract fuzz verify compat bench clean
 
 $(STAMP): pyproject.toml
+	@echo "installing into $(VENV) (about 30 s, once; again only when pyproject.toml changes)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'

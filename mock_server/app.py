@@ -19,6 +19,7 @@ from .domain.timezones import Catalogue
 from .fixtures import load, read_yaml
 from .guard import GuardMiddleware
 from .handlers import handlers_of
+from .handlers.control import favicon
 from .journal import Journal
 from .middleware import CORS, AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
 from .resources import CONTRACT, CONTROL
@@ -50,9 +51,11 @@ def build_services(
     fixtures = load(settings.fixtures_dir, settings.profile)
     clock = clock or Clock(settings.start_time, frozen=settings.frozen)
     store = Store(db if db is not None else connect(settings.mongo_uri, settings.database))
-    state_file = StateFile(settings.state_file, store) if settings.state_file else None
+    state_file = StateFile(settings.state_file, store, clock) if settings.state_file else None
     if state_file is not None and state_file.exists():
-        state_file.load()
+        state_file.load(with_clock=settings.start_time is None)  # the clock it was saved with, unless told
+        if settings.frozen:
+            clock.freeze()
     elif store.is_empty():  # a MongoDB that holds state is used as it is (reset on purpose: /__mock/reset)
         store.reset(fixtures)
     return Services(
@@ -112,6 +115,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None, 
                 validate_responses=settings.validate_responses,
                 name=name,
             )
+    app.add_url_rule("/favicon.ico", "favicon", favicon, methods=["GET", "HEAD"])  # not a contract route
     errors.install(app, routes)
     app.add_middleware(
         CORS,

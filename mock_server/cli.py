@@ -1,28 +1,29 @@
-"""``novunt-mock``: serve the mock, move a running mock's clock, verify a backend against the contract."""
+"""``novunt-mock``: serve the mock, move a running mock's clock, verify a backend against the contract.
+
+This module is the command line (its options and which module does each command); the commands are
+in ``cli_serve`` (serve, proxy, reset), ``cli_remote`` (clock, requests) and ``cli_suite`` (verify, fuzz).
+"""
 
 from __future__ import annotations
 
 import argparse
-import errno
-import json
-import logging
-import logging.handlers
-import os
-import queue
-import socket
+import importlib
 import sys
-import time
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from .cli_common import DEFAULT_URL, DEFAULTS
 from .clock import within_bounds
 from .domain.schedule import parse_iso
 from .fixtures import PROFILES
-from .settings import Settings
 
-DEFAULTS = Settings()  # every option's default, from the one place that states it
-DEFAULT_URL = f"http://{DEFAULTS.host}:{DEFAULTS.port}"
+# Each command, by the module that does it: cli_serve starts servers, cli_remote talks to a running
+# mock, cli_suite runs the contract suite. Imported when chosen (serve need not import pytest).
+COMMANDS = {
+    "serve": "cli_serve", "reset": "cli_serve", "proxy": "cli_serve",
+    "clock": "cli_remote", "requests": "cli_remote",
+    "verify": "cli_suite", "fuzz": "cli_suite",
+}  # fmt: skip
 
 
 class Parser(argparse.ArgumentParser):
@@ -94,7 +95,7 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
 
 def add_running_mock_options(parser: argparse.ArgumentParser) -> None:
     """Where a running mock is, and its control token (commands that talk to one)."""
-    parser.add_argument("--url", default=DEFAULT_URL, help=f"the running mock (default {DEFAULT_URL})")
+    parser.add_argument("--url", help=f"the running mock (default: $MOCK_URL, else {DEFAULT_URL})")
     parser.add_argument(
         "--control-token", default=DEFAULTS.control_token, metavar="TOKEN", help="its control token, if it has one"
     )
@@ -204,7 +205,9 @@ def build_parser() -> Parser:
     moves.add_argument("--advance", type=float, metavar="SECONDS", help="move forwards by SECONDS")
     moves.add_argument("--next-slot", action="store_true", help="move to the next slot and run it")
     moves.add_argument("--until", type=_instant, metavar="ISO", help="move forwards to an instant")
-    moves.add_argument("--reset", action="store_true", help="reset the mock to its fixtures, clock at wall time")
+    moves.add_argument(
+        "--reset", action="store_true", help="reset the mock to its fixtures, the clock on the wall clock, running"
+    )
     moves.add_argument("--now", action="store_true", help="back to the wall clock, running, without a reset")
     moves.add_argument("--pause", action="store_true", help="freeze the clock where it is")
     moves.add_argument("--resume", action="store_true", help="let the clock follow the wall clock again")
@@ -240,7 +243,8 @@ def build_parser() -> Parser:
     verify = commands.add_parser(
         "verify",
         help="run the contract suite against a backend",
-        description="Run the 27 contract cases (and the Schemathesis suite) against BASE_URL; read-only by default.",
+        description="Run the contract cases (TC01-TC27 of shared/TEST_CASES.md and TX01-TX15, the admin app's other "
+        "calls) and the Schemathesis suite against BASE_URL (default: an in-process mock); read-only by default.",
     )
     add_target_options(verify)
 
@@ -255,327 +259,6 @@ def build_parser() -> Parser:
     return parser
 
 
-class StartupError(Exception):
-    """A reason the server cannot start, said in one line."""
-
-
-def _settings_of(args: argparse.Namespace) -> Settings:
-    origins = tuple(args.origins or DEFAULTS.origins)
-    if "*" in origins:
-        raise StartupError(
-            "--origin '*' is refused: with credentials it would let every site act as you; name each origin"
-        )
-    for origin in origins:
-        parts = urlsplit(origin)
-        if parts.scheme not in ("http", "https") or not parts.netloc or parts.path not in ("", "/"):
-            raise StartupError(f"--origin {origin!r} is not an origin such as http://localhost:3000")
-    loopback = args.host.lower() in ("localhost", "127.0.0.1", "::1")
-    if not loopback and not (args.control_token or args.no_control):
-        raise StartupError(
-            f"--host {args.host} lets the network reach the control API (tokens, 2FA codes, reset): add "
-            "--control-token TOKEN, or --no-control"
-        )
-    if args.state_file and args.mongo_uri:
-        raise StartupError("--state-file is for the embedded store; a --mongo-uri database keeps its state itself")
-    if not args.fixtures.is_dir():
-        raise StartupError(f"--fixtures {args.fixtures}: no such folder")
-    return Settings(
-        host=args.host,
-        port=args.port,
-        origins=tuple(o.rstrip("/") for o in origins),
-        mongo_uri=args.mongo_uri,
-        fixtures_dir=args.fixtures,
-        profile=args.profile,
-        state_file=args.state_file,
-        start_time=args.start_time,
-        frozen=args.frozen,
-        strict_2fa=args.strict_2fa,
-        require_2fa=args.require_2fa,
-        validate_responses=args.validate_responses,
-        log_requests=not args.quiet,
-        allowed_hosts=tuple(args.allowed_hosts),
-        control_token=args.control_token,
-        no_control=args.no_control,
-        max_body=args.max_body,
-        jwt_secret=args.jwt_secret,
-        latency=args.latency,
-        journal_size=args.journal_size,
-    )
-
-
-def _bind(host: str, port: int) -> socket.socket:
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as failed:
-        sock.close()
-        if failed.errno == errno.EADDRINUSE:
-            raise StartupError(
-                f"port {port} is in use (another mock? stop it, or start this one with --port {port + 1})"
-            ) from None
-        raise StartupError(f"cannot listen on {host}:{port}: {failed.strerror}") from None
-    sock.listen(2048)
-    sock.set_inheritable(True)
-    return sock
-
-
-def invalid_document(invalid: Exception) -> str:
-    """Connexion's refusal of a document (a jsonschema error, whose message may quote a whole subtree) as
-    one line: the place in the document and the start of the reason."""
-    from .resources import OPENAPI_DIR
-
-    where = "/".join(str(part) for part in getattr(invalid, "absolute_path", ())) or "its top level"
-    reason = " ".join(str(getattr(invalid, "message", invalid)).split())
-    reason = reason if len(reason) <= 200 else reason[:200] + " ..."
-    return f"a document in {OPENAPI_DIR} is not valid OpenAPI 3.0: at {where}: {reason}"
-
-
-def _fail(command: str, reason: object) -> int:
-    print(f"novunt-mock {command}: error: {reason}", file=sys.stderr, flush=True)
-    return 2
-
-
-def serve(args: argparse.Namespace) -> int:
-    import uvicorn
-    from connexion.exceptions import InvalidSpecification
-
-    from .app import create_app
-
-    listener = _log_in_background()
-    logging.getLogger("connexion").setLevel(logging.WARNING)
-    if args.quiet:
-        logging.getLogger("mock_server.access").setLevel(logging.WARNING)
-    try:
-        settings = _settings_of(args)
-        app = create_app(settings)
-        sock = _bind(args.host, args.port)
-    except InvalidSpecification as invalid:  # an edited openapi/ document: where and why, in one line
-        listener.stop()
-        return _fail("serve", invalid_document(invalid))
-    except (StartupError, ConnectionError, ValueError, OSError) as refused:
-        listener.stop()
-        return _fail("serve", refused)
-    clock = app.services.clock
-    where = "memory" if not (settings.state_file or settings.mongo_uri) else settings.state_file or "MongoDB"
-    print(
-        f"Mock server on http://{args.host}:{args.port}  (clock {clock.now().isoformat()}, "
-        f"{'frozen' if clock.frozen else 'real time'}; profile {settings.profile}; state in {where}; "
-        "Swagger UI at /ui and /__mock/ui)",
-        flush=True,
-    )
-    server = uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning"))
-    try:
-        server.run(sockets=[sock])
-    finally:
-        listener.stop()  # what is still queued is written first
-    return 0
-
-
-class _Enqueue(logging.handlers.QueueHandler):
-    def prepare(self, record: logging.LogRecord) -> logging.LogRecord:
-        return record  # formatted by the writer thread, not by the request
-
-
-def _log_in_background() -> logging.handlers.QueueListener:
-    """Log lines (the access log's above all) are formatted and written by a thread of their own,
-    off the requests' path: a request only puts its record on a queue."""
-    writer = logging.StreamHandler()
-    writer.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-    records: queue.SimpleQueue = queue.SimpleQueue()
-    root = logging.getLogger()
-    root.setLevel(logging.INFO)
-    root.addHandler(_Enqueue(records))
-    listener = logging.handlers.QueueListener(records, writer)
-    listener.start()
-    return listener
-
-
-def reset(args: argparse.Namespace) -> int:
-    from .fixtures import load
-    from .state_file import StateFile
-    from .store import Store, connect
-
-    if bool(args.mongo_uri) == bool(args.state_file):
-        return _fail("reset", "give exactly one of --mongo-uri and --state-file")
-    try:
-        store = Store(connect(args.mongo_uri, DEFAULTS.database))
-        store.reset(load(args.fixtures, args.profile))
-        if args.state_file:
-            StateFile(args.state_file, store).save_if_changed()
-    except (ConnectionError, ValueError, OSError) as failed:
-        return _fail("reset", failed)
-    print(f"Reset {'the MongoDB database' if args.mongo_uri else args.state_file} to the fixtures ({args.profile})")
-    return 0
-
-
-CLOCK_MOVES = {  # option -> (path, body)
-    "next_slot": ("/clock/advance", {"to": "next-slot"}),
-    "reset": ("/reset", {}),
-    "now": ("/clock/now", {}),
-    "pause": ("/clock/pause", {}),
-    "resume": ("/clock/resume", {}),
-}
-
-
-def clock(args: argparse.Namespace) -> int:
-    import httpx
-
-    headers = {"X-Mock-Control-Token": args.control_token} if args.control_token else {}
-    client = httpx.Client(base_url=args.url.rstrip("/") + "/__mock", headers=headers, timeout=60)
-    chosen = next((move for name, move in CLOCK_MOVES.items() if getattr(args, name)), None)
-    try:
-        if args.advance is not None:
-            response = client.post("/clock/advance", json={"seconds": args.advance})
-        elif args.until is not None:
-            response = client.post("/clock/advance", json={"until": args.until.isoformat()})
-        elif chosen is not None:
-            response = client.post(chosen[0], json=chosen[1])
-        else:
-            response = client.get("/clock")
-    except httpx.HTTPError as exc:
-        print(f"novunt-mock clock: cannot reach {args.url}: {exc}", file=sys.stderr)
-        return 1
-    print(json.dumps(response.json(), indent=2))
-    return 0 if response.is_success else 1
-
-
-def proxy(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    from . import proxy as validating
-
-    origins = tuple(args.origins or DEFAULTS.origins)
-    if "*" in origins:
-        return _fail("proxy", "--origin '*' is refused: name each origin")
-    if not urlsplit(args.upstream).scheme.startswith("http"):
-        return _fail("proxy", f"--upstream {args.upstream!r} is not an http(s) URL")
-    checker = validating.ValidatingProxy(
-        args.upstream,
-        allow_writes=args.allow_writes,
-        grace=args.overdue_grace,
-        say=lambda line: print(line, flush=True),
-    )
-
-    def on_exit() -> None:
-        print(f"{len(checker.violations)} violation(s) over {len(checker.journal.entries())} exchange(s)", flush=True)
-        if args.report:
-            validating.report(checker, args.report)
-            print(f"report: {args.report}", flush=True)
-
-    try:
-        sock = _bind(args.host, args.port)
-    except StartupError as refused:
-        return _fail("proxy", refused)
-    mode = "reads and writes" if args.allow_writes else "read-only"
-    print(f"Validating proxy on http://{args.host}:{args.port} -> {args.upstream} ({mode})", flush=True)
-    app = validating.build_proxy(checker, origins, on_exit)
-    uvicorn.Server(uvicorn.Config(app, access_log=False, log_level="warning")).run(sockets=[sock])
-    return 0
-
-
-def requests(args: argparse.Namespace) -> int:
-    import httpx
-
-    from .journal import one_line
-    from .journal_client import RequestJournal
-
-    journal = RequestJournal(args.url, args.control_token)
-    filters = {"method": args.method, "path": args.path, "operationId": args.operationId, "status": args.status}
-    last, limit = 0, args.limit
-    try:
-        while True:
-            for entry in journal.find(**filters, since=last, limit=limit):
-                print(one_line(entry), flush=True)
-                last = entry["id"]
-            if not args.follow:
-                return 0
-            limit = None
-            time.sleep(0.5)
-    except httpx.HTTPError as failed:
-        print(f"novunt-mock requests: cannot read the journal at {args.url}: {failed}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 0
-
-
-def _is_mock(url: str) -> bool:
-    """Whether ``url`` is one of these mocks (its /__mock/ control API answers)."""
-    import httpx
-
-    try:
-        answer = httpx.get(url.rstrip("/") + "/__mock/clock", timeout=10)
-        return answer.status_code == 200 and {"now", "frozen"} <= set(answer.json())
-    except (httpx.HTTPError, ValueError, TypeError):
-        return False
-
-
-def _suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
-    """pytest's argv for a suite run, or an exit status when the target cannot be used."""
-    from contract_tests.plugin import unreachable
-
-    argv = ["--pyargs", package, "-p", "no:cacheprovider"]
-    if args.base_url:
-        why = unreachable(args.base_url)
-        if why:
-            print(f"novunt-mock {args.command}: {why}", file=sys.stderr)
-            return 2
-        if not args.as_live and _is_mock(args.base_url):
-            print(
-                f"novunt-mock {args.command}: {args.base_url} is a novunt mock (its /__mock/ API answers): running "
-                "the mock profile, which resets its state. Pass --as-live to check it as a live backend.",
-                file=sys.stderr,
-            )
-            argv += ["--mock-url", args.base_url]
-        else:
-            argv += ["--base-url", args.base_url]
-    options = (
-        ("--token", args.token),
-        ("--totp-secret", args.totp_secret),
-        ("--non-admin-token", args.non_admin_token),
-        ("--junitxml", args.junitxml),
-        ("--contract-report", args.report),
-        ("-k", args.keyword),
-        ("--overdue-grace", None if args.overdue_grace is None else str(args.overdue_grace)),
-    )
-    for flag, value in options:
-        if value:
-            argv += [flag, value]
-    flags = (
-        ("--allow-writes", args.allow_writes),
-        ("--allow-distribution", args.allow_distribution),
-        ("--contract-strict", args.strict),
-        ("--serve-mock", args.serve_mock),
-        ("-x", args.exitfirst),
-    )
-    argv += [flag for flag, given in flags if given]
-    return argv + list(args.pytest_args)
-
-
-def _run_suite(args: argparse.Namespace, package: str, *extra: str) -> int:
-    import pytest
-
-    argv = _suite_arguments(args, package)
-    if isinstance(argv, int):
-        return argv
-    if args.parallel_reads is not None:
-        os.environ["CONTRACT_PARALLEL_READS"] = str(args.parallel_reads)
-    return int(pytest.main([*argv, *extra]))
-
-
-def verify(args: argparse.Namespace) -> int:
-    return _run_suite(args, "contract_tests")
-
-
-def fuzz(args: argparse.Namespace) -> int:
-    os.environ["CONTRACT_FUZZ_EXAMPLES"] = str(args.examples)
-    os.environ.setdefault("CONTRACT_FUZZ_METHODS", "all")  # the deeper run: every undeclared method (on a mock)
-    return _run_suite(
-        args, "contract_tests.fuzz", *([f"--hypothesis-seed={args.seed}"] if args.seed is not None else [])
-    )
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     passed: list[str] = []
@@ -587,9 +270,12 @@ def main(argv: list[str] | None = None) -> int:
     if unknown and args.command not in ("verify", "fuzz"):
         parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     args.pytest_args = [*unknown, *passed]
-    commands = {"serve": serve, "clock": clock, "requests": requests, "proxy": proxy, "verify": verify, "fuzz": fuzz,
-                "reset": reset}  # fmt: skip
-    return commands[args.command](args)
+    command = getattr(importlib.import_module(f".{COMMANDS[args.command]}", __package__), args.command)
+    try:
+        return command(args)
+    except KeyboardInterrupt:  # Ctrl-C: the command stops, without a traceback
+        print(file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

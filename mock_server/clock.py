@@ -32,6 +32,7 @@ class Clock:
         self._lock = threading.Lock()
         self._anchor = (start or wall_now()).astimezone(UTC)
         self._anchor_mono = time.monotonic()
+        self._anchor_wall = wall_now()  # the wall clock when the anchor was set: a running clock's offset
         self._frozen = frozen
 
     def now(self) -> datetime:
@@ -49,6 +50,7 @@ class Clock:
         with self._lock:
             self._anchor = instant.astimezone(UTC)
             self._anchor_mono = time.monotonic()
+            self._anchor_wall = wall_now()
             if frozen is not None:
                 self._frozen = frozen
 
@@ -62,9 +64,24 @@ class Clock:
             if instant > current and instant <= LATEST:
                 self._anchor = instant.astimezone(UTC)
                 self._anchor_mono = time.monotonic()
+                self._anchor_wall = wall_now()
 
     def freeze(self) -> None:
         self.set(self.now(), frozen=True)
 
     def resume(self) -> None:
         self.set(self.now(), frozen=False)
+
+    def snapshot(self) -> dict:
+        """What a state file keeps of the clock: a frozen clock's instant, or a running clock's offset
+        from the wall clock (so that after a restart it runs on where it would have been)."""
+        with self._lock:
+            offset = (self._anchor - self._anchor_wall).total_seconds()
+            return {"frozen": self._frozen, "now": self._anchor.isoformat(), "offsetSeconds": round(offset, 3)}
+
+    def restore(self, saved: dict) -> None:
+        """The clock as ``snapshot`` saw it (a running clock: the wall clock plus its offset)."""
+        instant = datetime.fromisoformat(saved["now"])
+        if not saved["frozen"]:
+            instant = wall_now() + timedelta(seconds=float(saved["offsetSeconds"]))
+        self.set(min(max(instant, EARLIEST), LATEST), frozen=bool(saved["frozen"]))

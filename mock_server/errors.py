@@ -88,16 +88,19 @@ def error_response(
     )
 
 
-def _problem_message(exc: ProblemException, request: ConnexionRequest | None = None) -> str:
+def _problem_message(
+    exc: ProblemException, request: ConnexionRequest | None = None, routes: Routes | None = None
+) -> str:
     detail = str(exc.detail or exc.title or "Request failed")
     if exc.status == 401:
         return unauthorized_message(detail)
-    return _name_the_parameter(detail.split("\n\nFailed validating")[0], request)
+    return _name_the_parameter(detail.split("\n\nFailed validating")[0], request, routes)
 
 
-def _name_the_parameter(message: str, request: ConnexionRequest | None) -> str:
+def _name_the_parameter(message: str, request: ConnexionRequest | None, routes: Routes | None = None) -> str:
     """Connexion's parameter errors are jsonschema's ("'x' is not one of [...]") without the
-    parameter's name: find the query parameter that carried the value and name it (BRIEF §0)."""
+    parameter's name: find the query or path parameter that carried the value and name it (BRIEF §0).
+    The path's come from its template: Connexion's routing had not put them in this request's scope."""
     if request is None:
         return message
     if message.startswith("'"):
@@ -106,7 +109,8 @@ def _name_the_parameter(message: str, request: ConnexionRequest | None) -> str:
         value = message.split(" is ", 1)[0]
     else:
         return message
-    given = [*request.query_params.multi_items(), *request.path_params.items()]
+    path_params = routes.path_params(request.url.path) if routes is not None else request.path_params
+    given = [*request.query_params.multi_items(), *path_params.items()]
     for name, text in given:
         if text == value:
             return f"{name}: {message}"
@@ -122,7 +126,7 @@ def install(app: AsyncApp, routes: Routes) -> None:
     def problem(request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
         status = exc.status or 500
         code = CODES_BY_STATUS.get(status, "INTERNAL_ERROR")
-        message = _problem_message(exc, request)
+        message = _problem_message(exc, request, routes)
         errors = [message] if status == 400 else None
         if status >= 500:
             log.error("server error: %s", message)

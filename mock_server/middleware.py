@@ -198,14 +198,17 @@ def injected(scope: Scope) -> list[str]:
 
 class JournalMiddleware:
     """Records every request to the contract's routes in the journal (``journal.py``): the request
-    as sent (credentials redacted), the answer, the latency, and the reason for a refusal."""
+    as sent (credentials redacted), the answer, the latency, and the reason for a refusal. Paths no
+    route of the contract matches (``/favicon.ico``, Swagger UI, a mistyped path) are only on the
+    access log."""
 
     def __init__(self, app: ASGIApp, services: Services) -> None:
         self.app = app
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/__mock"):
+        path = scope.get("path", "")
+        if scope["type"] != "http" or path.startswith("/__mock") or not self.services.routes.allowed(path):
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()

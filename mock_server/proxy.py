@@ -14,6 +14,7 @@ the envelope unless ``--allow-writes``. Credentials pass through and are never l
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
@@ -151,7 +152,41 @@ class ValidatingProxy:
         self.journal = Journal(1000)
         self.watch = Watch()
         self.violations: list[Violation] = []
+        self.unanswered = 0  # exchanges the upstream did not answer (502 sent)
         self.client: httpx.AsyncClient | None = None
+        self._stopping: asyncio.Event | None = None  # set when the proxy is told to stop
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def started(self) -> None:
+        """On the server's event loop, as it starts."""
+        self._loop = asyncio.get_running_loop()
+        self._stopping = asyncio.Event()
+
+    def stop(self) -> None:
+        """Told to stop (from a signal handler): the requests waiting on the upstream end now."""
+        if self._loop is not None and self._stopping is not None:
+            self._loop.call_soon_threadsafe(self._stopping.set)
+
+    async def forward(self, request: Request, headers: dict, raw: bytes) -> httpx.Response | None:
+        """The upstream's answer, or None when the proxy was told to stop before it came."""
+        call = asyncio.ensure_future(self.client.request(
+            request.method, request.url.path, params=list(request.query_params.multi_items()), headers=headers,
+            content=raw,
+        ))  # fmt: skip
+        if self._stopping is None:
+            return await call
+        stop = asyncio.ensure_future(self._stopping.wait())
+        await asyncio.wait({call, stop}, return_when=asyncio.FIRST_COMPLETED)
+        stop.cancel()
+        if call.done():
+            return call.result()
+        call.cancel()
+        return None
+
+    def summary(self) -> str:
+        """The closing line: violations over exchanges, and how many the upstream did not answer."""
+        line = f"{len(self.violations)} violation(s) over {len(self.journal.entries())} exchange(s)"
+        return line + (f", {self.unanswered} not answered by the upstream (502)" if self.unanswered else "")
 
     async def handle(self, request: Request) -> Response:
         if request.url.path == "/__proxy/requests":
@@ -160,16 +195,40 @@ class ValidatingProxy:
             )
         raw = await request.body()
         if request.method not in READS and not self.allow_writes:
-            message = f"The validating proxy is read-only: start it with --allow-writes to send {request.method} on"
+            op = operation(request.method, request.url.path)
+            named = f" ({op['operationId']})" if op else ""
+            message = (
+                f"The validating proxy is read-only: start it with --allow-writes to send "
+                f"{request.method} {request.url.path}{named} to {self.upstream}"
+            )
             return JSONResponse(envelope(403, "FORBIDDEN", message), status_code=403)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
-        upstream = await self.client.request(
-            request.method, request.url.path, params=list(request.query_params.multi_items()), headers=headers,
-            content=raw,
-        )  # fmt: skip
+        try:
+            upstream = await self.forward(request, headers, raw)
+        except httpx.HTTPError as failed:  # the backend is down or did not answer: 502, said in one line
+            return self.unreachable(request, raw, failed)
+        if upstream is None:
+            message = "The validating proxy is stopping: the upstream had not answered"
+            return JSONResponse(envelope(503, "INTERNAL_ERROR", message), status_code=503)
         self.check(request, raw, upstream)
         kept = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
         return Response(upstream.content, status_code=upstream.status_code, headers=kept)
+
+    def unreachable(self, request: Request, raw: bytes, failed: httpx.HTTPError) -> Response:
+        """The upstream did not answer: a 502 in the envelope (``BAD_GATEWAY``), one console line,
+        counted and journaled with the reason."""
+        reason = f"the upstream {self.upstream} did not answer: {str(failed) or type(failed).__name__}"
+        self.unanswered += 1
+        self.say(f"UPSTREAM DOWN {request.method} {request.url.path}: {reason}; answered 502")
+        body = envelope(502, "BAD_GATEWAY", f"Bad gateway: {reason}")
+        op = operation(request.method, request.url.path)
+        self.journal.record({
+            "wallTime": to_iso(datetime.now(UTC)), "method": request.method, "path": request.url.path,
+            "query": redact(dict(request.query_params)), "headers": redact_headers(request.headers.items()),
+            "body": readable_body(raw), "status": 502, "response": body,
+            "operationId": op["operationId"] if op else None, "problems": [reason],
+        })  # fmt: skip
+        return JSONResponse(body, status_code=502)
 
     def check(self, request: Request, raw: bytes, upstream: httpx.Response) -> None:
         method, path, status = request.method, request.url.path, upstream.status_code
@@ -205,8 +264,10 @@ class ValidatingProxy:
 def build_proxy(proxy: ValidatingProxy, origins: tuple[str, ...], on_exit: Callable[[], None]) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(_app) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(base_url=proxy.upstream, timeout=60, follow_redirects=False) as client:
+        timeout = httpx.Timeout(60, connect=10)  # a host that drops packets is "down" after 10 s, not 60
+        async with httpx.AsyncClient(base_url=proxy.upstream, timeout=timeout, follow_redirects=False) as client:
             proxy.client = client
+            proxy.started()
             try:
                 yield
             finally:
@@ -230,7 +291,7 @@ def report(proxy: ValidatingProxy, path, scrub: Callable[[str], str] = lambda te
 
     rows = [(f"P{n:02d}", f"{v.method} {v.path} ({v.status})", "failed", f"{v.problem} ({v.rule})")
             for n, v in enumerate(proxy.violations, 1)]  # fmt: skip
-    closing = f"{len(proxy.violations)} violation(s) over {len(proxy.journal.entries())} exchange(s)"
+    closing = proxy.summary()
     run = {"target": proxy.upstream, "mode": "validating proxy", "contract_version": _version(), "seed": "-"}
     Path(path).write_text(render(run, to_iso(datetime.now(UTC)), rows, closing, {}, scrub), encoding="utf-8")
 

@@ -14,13 +14,15 @@ from __future__ import annotations
 import asyncio
 import json
 import random
+from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from .errors import CODES_BY_STATUS, envelope
-from .routes import template_pattern
+from .routes import Routes, template_pattern
 from .services import Services
 
+CONTROL = "/__mock"
 NOTE = "route_fault"  # the scope extension where the journal finds what was injected
 
 
@@ -37,6 +39,29 @@ def matches(fault: dict, method: str, path: str, operation_id: str | None) -> bo
     if wanted.endswith("/*"):
         return path.startswith(wanted[:-1])
     return bool(template_pattern(wanted).match(path))
+
+
+def selector_problems(fault: dict, routes: Routes, operation_ids: Iterable[str]) -> list[str]:
+    """Why a fault could never fire, one line each: an operationId the contract does not have, a path
+    (or ``/prefix/*``) no route of the contract matches, a method that path does not take."""
+    problems = []
+    wanted = fault.get("operationId")
+    if wanted and wanted not in set(operation_ids):
+        problems.append(f"operationId: '{wanted}' is not an operation of the contract (e.g. getCronStatus)")
+    path, method = fault.get("path"), (fault.get("method") or "").upper()
+    if not path:
+        return problems
+    if path.startswith(CONTROL):
+        return [*problems, f"path: '{path}' is the mock's control API, which faults never touch"]
+    templates = [t for t in routes.templates() if not t.startswith(CONTROL)]
+    if path.endswith("/*"):
+        if not any(t.startswith(path[:-1]) for t in templates):
+            problems.append(f"path: no route of the contract is under '{path[:-2]}'")
+    elif not routes.allowed(path):
+        problems.append(f"path: no route of the contract matches '{path}'")
+    elif method and method not in routes.allowed(path):
+        problems.append(f"method: {path} takes {', '.join(routes.allowed(path)[:-1])}, not {method}")
+    return problems
 
 
 def delay_of(spec, rng: random.Random) -> float:

@@ -33,11 +33,13 @@ class Routes:
 
     def __init__(self, documents: Iterable[tuple[str, dict]]) -> None:
         self._routes: list[tuple[re.Pattern[str], dict[str, str]]] = []
+        self._templates: list[str] = []  # every path template, with its document's base
         for base, document in documents:
             by_template: dict[str, dict[str, str]] = {}
             for template, method, operation in operations(document):
                 by_template.setdefault(base + template, {})[method.upper()] = operation["operationId"]
             self._routes += [(template_pattern(t), methods) for t, methods in by_template.items()]
+            self._templates += list(by_template)
         # every request asks (security, journal, faults): the answer per path is remembered, a
         # bounded number of paths (dates in paths and made-up paths are many)
         self._methods = functools.lru_cache(maxsize=2048)(self._match)
@@ -54,3 +56,15 @@ class Routes:
 
     def operation_id(self, method: str, path: str) -> str | None:
         return self._methods(path).get(method.upper())
+
+    def templates(self) -> list[str]:
+        return list(self._templates)
+
+    def path_params(self, path: str) -> dict[str, str]:
+        """The path parameters of a concrete path, by the template that matches it (an error handler
+        sees the request before Connexion's routing has put them in the scope)."""
+        for template in self._templates:
+            if "{" in template and template_pattern(template).match(path):
+                pairs = zip(template.strip("/").split("/"), path.strip("/").split("/"), strict=False)
+                return {t[1:-1]: given for t, given in pairs if t.startswith("{") and t.endswith("}")}
+        return {}

@@ -43,10 +43,30 @@ def _branch_rank(errors: list[ValidationError]) -> tuple[int, int, int]:
     )
 
 
+def _one_of_required(error: ValidationError) -> str:
+    """``a, b or c`` when ``error`` is an ``anyOf`` whose every branch only asks for a property that is
+    missing (a schema's "at least one of these"), else ''."""
+    if error.validator != "anyOf" or not error.context:
+        return ""
+    names: list[str] = []
+    for sub in error.context:
+        if sub.validator != "required" or not isinstance(sub.instance, dict):
+            return ""
+        names += [name for name in sub.validator_value if name not in sub.instance and name not in names]
+    if len(names) < 2:
+        return ""
+    return f"{', '.join(names[:-1])} or {names[-1]}"
+
+
 def explain(errors: Iterable[ValidationError]) -> list[str]:
     """Human lines for schema errors; a failed ``oneOf`` is explained by its best-fitting branch."""
     lines: list[str] = []
     for error in sorted(errors, key=lambda e: [str(p) for p in e.absolute_path]):
+        missing = _one_of_required(error)
+        if missing:
+            where = field_path(error)
+            lines.append(f"{where + ': ' if where else ''}one of {missing} is required; none was sent")
+            continue
         if error.validator in ("oneOf", "anyOf") and error.context:
             branches: dict[int, list[ValidationError]] = {}
             for sub in error.context:

@@ -56,7 +56,7 @@ def test_clock_moves_a_running_mock(serve):
     assert moved.returncode == 0 and json.loads(moved.stdout)["now"] == "2026-02-12T08:00:00.000Z"
     assert json.loads(clock("--url", url, "--next-slot").stdout)["now"] == "2026-02-12T14:59:59.000Z"
     assert json.loads(clock("--url", url, "--resume").stdout)["frozen"] is False
-    assert clock("--url", "http://127.0.0.1:9").returncode == 1
+    assert clock("--url", "http://127.0.0.1:9").returncode == 2  # one line: tests/test_first_hour.py
 
 
 def test_access_log_has_one_line_per_request(caplog):

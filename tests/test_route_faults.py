@@ -102,8 +102,10 @@ def test_probability_is_honoured(client):
 
 
 def test_faults_never_touch_the_control_api_and_reset_clears_them(client):
-    arm(client, path="/__mock/clock", status=500)
+    arm(client, path="/*", status=500)  # every path: the contract's, never the control API's
     assert client.get("/__mock/clock").status_code == 200
+    named = client.post("/__mock/faults", json={"path": "/__mock/clock", "status": 500})
+    assert named.status_code == 404 and "control API" in named.json()["message"]  # refused: it could never fire
     arm(client, operationId="getCronStatus", status=500)
     assert client.post("/__mock/reset", json={"now": "2026-02-12T07:00:00.000Z", "frozen": True}).status_code == 200
     assert client.get("/cron-status").status_code == 200 and client.get("/__mock/faults").json()["routeFaults"] == []

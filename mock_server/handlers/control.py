@@ -25,9 +25,10 @@ from ..domain.schedule import (
 from ..domain.timezones import label, zone
 from ..errors import ApiError
 from ..resources import STATIC_DIR
+from ..route_faults import selector_problems
 from ..services import Services, current
 from ..store import EXPORTS_KEPT
-from ..today import schedule_in_force, today_status
+from ..today import schedule_in_force, today, today_status
 
 
 def clock_view(services: Services) -> dict:
@@ -112,7 +113,26 @@ async def advance_clock(body: dict, **_) -> tuple[dict, int]:
             raise ApiError(409, "CONFLICT", "Nothing is scheduled: the schedule is disabled and no slot is pending")
         target = found
     ran = services.runner.advance_to(target, racers=int(body.get("racers") or 1))
-    return {**clock_view(services), "ran": ran}, 200
+    return {**clock_view(services), "ran": ran, **why_nothing_ran(services, ran)}, 200
+
+
+def why_nothing_ran(services: Services, ran: list) -> dict:
+    """A move that ran nothing says why, in one line (``note``): nothing queued, the schedule off, or
+    the next slot still ahead."""
+    if ran:
+        return {}
+    pending = services.store.days.pending_slots()
+    if not pending:
+        day = today(services).isoformat()
+        return {
+            "note": f"Nothing ran: no slot is PENDING (nothing queued for {day}, or all of it has run); "
+            "queue a distribution first: POST /api/v1/admin/daily-declaration-returns/today/queue"
+        }
+    first = pending[0]
+    if not services.store.schedule.enabled():
+        return {"note": "Nothing ran: the schedule is disabled; PENDING slots wait until it is enabled again"}
+    return {"note": f"Nothing ran: the next slot is slot {first['slotNumber']} of {first['date']}, "
+            f"at {first['scheduledFor']}"}  # fmt: skip
 
 
 async def pause_clock(**_) -> tuple[dict, int]:
@@ -128,11 +148,14 @@ async def resume_clock(**_) -> tuple[dict, int]:
 
 
 async def reset_state(body: dict | None = None, **_) -> tuple[dict, int]:
-    """Back to the fixtures, and the clock to ``now`` or else back to the wall clock."""
+    """Back to the fixtures, and the clock to ``now`` (frozen or running as it was, unless ``frozen``
+    says) or else back to the wall clock, running (unless ``frozen: true``)."""
     services = current()
     body = body or {}
-    now = _instant(body["now"], "now") if body.get("now") else wall_now()
-    reset_to_fixtures(services, now, body.get("frozen"))
+    if body.get("now"):
+        reset_to_fixtures(services, _instant(body["now"], "now"), body.get("frozen"))
+    else:
+        reset_to_fixtures(services, wall_now(), bool(body.get("frozen", False)))
     return clock_view(services), 200
 
 
@@ -206,6 +229,18 @@ async def control_page(**_) -> tuple[str, int, dict]:
     return page, 200, {"Content-Type": "text/html"}  # the page declares its charset itself
 
 
+# The /__mock/ page's icon (a clock face), served at /favicon.ico where browsers ask for it: a browser
+# tab on the mock shows it instead of a 404 on the console.
+FAVICON = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx="8" cy="8" r="7" fill="#2e5bff"/>'
+    b'<path d="M8 4v4l3 2" stroke="#fff" stroke-width="1.6" fill="none" stroke-linecap="round"/></svg>'
+)
+
+
+async def favicon(_request) -> Response:
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
+
+
 async def control_state(**_) -> tuple[dict, int]:
     """Everything the page shows: the clock, the schedule on today's local day, today's slots, codes."""
     services = current()
@@ -270,6 +305,9 @@ def arm_route_fault(services: Services, body: dict) -> tuple[dict, int]:
     delay range and refuses an ``id``, which the mock sets."""
     if "id" in body:
         raise ApiError.validation(["id: set by the mock; leave it out"])
+    problems = selector_problems(body, services.routes, services.operations)
+    if problems:  # well-formed, naming what is not there: 404, as a token for an unknown identity is
+        raise ApiError(404, "NOT_FOUND", f"Nothing to fault: {'; '.join(problems)}")
     fault = {k: body[k] for k in ROUTE_FAULT_FIELDS if k in body}
     if isinstance(fault.get("delayMs"), list):
         fault["delayMs"] = sorted(fault["delayMs"])

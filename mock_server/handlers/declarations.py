@@ -39,7 +39,10 @@ async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[d
         services.store.days.insert(day_doc, slot_docs)
     except DuplicateKeyError:
         raise ApiError(409, "CONFLICT", ALREADY_QUEUED) from None
-    data = today_status(services)  # runs at once any slot whose time has already passed
+    # A slot whose time has already passed runs at once (BRIEF §6), before the answer is made: the 201
+    # shows what a read right after shows (the middleware ran due work before the day existed).
+    services.runner.catch_up()
+    data = today_status(services)
     return {
         "success": True,
         "message": f"Distribution queued successfully for {len(slot_docs)} slot(s)",
@@ -95,4 +98,5 @@ async def force_reset_today_distribution(body: dict | None = None, **_) -> tuple
         message = f"Released slot(s) {numbers} of {day}: each runs again (at once if its time has passed)"
     else:
         message = f"Nothing was stuck on {day}: no slot is EXECUTING or FAILED; nothing changed"
+    services.runner.catch_up()  # a released slot whose time has passed runs at once, before the answer
     return {"success": True, "message": message, "data": today_status(services)}, 200
