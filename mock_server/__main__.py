@@ -2,14 +2,8 @@
 
 import sys
 
-from .cli import main
+from .cli import COMMANDS, main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(
-        main(
-            args
-            if args and args[0] in {"serve", "reset", "clock", "requests", "proxy", "verify", "fuzz", "-h", "--help"}
-            else ["serve", *args]
-        )
-    )
+    sys.exit(main(args if args and args[0] in {*COMMANDS, "-h", "--help"} else ["serve", *args]))

@@ -1,7 +1,8 @@
 """``novunt-mock``: serve the mock, move a running mock's clock, verify a backend against the contract.
 
 This module is the command line (its options and which module does each command); the commands are
-in ``cli_serve`` (serve, proxy, reset), ``cli_remote`` (clock, requests) and ``cli_suite`` (verify, fuzz).
+in ``cli_serve`` (serve, proxy, reset), ``cli_remote`` (clock, requests), ``cli_scenario`` (scenario)
+and ``cli_suite`` (verify, fuzz).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from .fixtures import PROFILES
 # mock, cli_suite runs the contract suite. Imported when chosen (serve need not import pytest).
 COMMANDS = {
     "serve": "cli_serve", "reset": "cli_serve", "proxy": "cli_serve",
-    "clock": "cli_remote", "requests": "cli_remote",
+    "clock": "cli_remote", "requests": "cli_remote", "scenario": "cli_scenario",
     "verify": "cli_suite", "fuzz": "cli_suite",
 }  # fmt: skip
 
@@ -41,6 +42,13 @@ def _instant(text: str) -> datetime:
     if not within_bounds(instant):
         raise argparse.ArgumentTypeError(f"{text!r} is outside the mock's clock range, the years 2000-2099")
     return instant
+
+
+def _instant_text(text: str) -> str:
+    """An instant as the control API takes it (checked as ``--start-time`` is), or ``now``."""
+    if text != "now":
+        _instant(text)
+    return text
 
 
 def _port(text: str) -> int:
@@ -69,6 +77,13 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--token", help="an admin bearer token (env CONTRACT_TOKEN)")
     parser.add_argument("--totp-secret", help="that admin's TOTP secret (env CONTRACT_TOTP_SECRET)")
     parser.add_argument("--non-admin-token", help="a token of a role that may not use the routes (TC05)")
+    parser.add_argument(
+        "--admin-identifier",
+        help="an admin's email or username, for the live sign-in checks (env CONTRACT_ADMIN_IDENTIFIER)",
+    )
+    parser.add_argument(
+        "--admin-password", help="that admin's password (env CONTRACT_ADMIN_PASSWORD; masked in every output)"
+    )
     parser.add_argument("--allow-writes", action="store_true", help="allow schedule and toggle changes (restored)")
     parser.add_argument(
         "--allow-distribution", action="store_true", help="allow queue, modify and cancel (pays people: staging only)"
@@ -134,6 +149,12 @@ def build_parser() -> Parser:
     )
     serve.add_argument("--start-time", type=_instant, help="simulated start instant (default: now)")
     serve.add_argument("--frozen", action="store_true", help="freeze the clock; it moves only via /__mock/clock")
+    serve.add_argument(
+        "--scenario",
+        metavar="NAME|FILE",
+        help="start in this scenario: a built-in one (novunt-mock scenario --list) or a scenario file; "
+        "--start-time moves its start",
+    )
     serve.add_argument("--strict-2fa", action="store_true", help="refuse a 2FA code already used (replay protection)")
     serve.add_argument("--require-2fa", action="store_true", help="admins without 2FA get 403 2FA_MANDATORY")
     serve.add_argument(
@@ -211,6 +232,16 @@ def build_parser() -> Parser:
     moves.add_argument("--now", action="store_true", help="back to the wall clock, running, without a reset")
     moves.add_argument("--pause", action="store_true", help="freeze the clock where it is")
     moves.add_argument("--resume", action="store_true", help="let the clock follow the wall clock again")
+
+    scenario = commands.add_parser(
+        "scenario",
+        help="build a scenario on a running mock (a state of the admin pages)",
+        description="Reset a running mock and build a scenario: a built-in one by name, or a scenario file.",
+    )
+    scenario.add_argument("scenario", nargs="?", metavar="NAME|FILE", help="a built-in scenario, or a YAML file")
+    add_running_mock_options(scenario)
+    scenario.add_argument("--list", action="store_true", help="list the built-in scenarios")
+    scenario.add_argument("--start", type=_instant_text, metavar="ISO", help="build it from this instant instead")
 
     proxy = commands.add_parser(
         "proxy",

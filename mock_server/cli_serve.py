@@ -112,11 +112,12 @@ def serve(args: argparse.Namespace) -> int:
         settings = _settings_of(args)
         restored = bool(settings.state_file and settings.state_file.is_file() and settings.start_time is None)
         app = create_app(settings)
+        built = _build_scenario(app.services, args) if args.scenario else ""
         sock = _bind(args.host, args.port)
     except InvalidSpecification as invalid:  # an edited openapi/ document: where and why, in one line
         listener.stop()
         return fail("serve", invalid_document(invalid))
-    except (StartupError, ConnectionError, ValueError, OSError) as refused:
+    except (StartupError, ConnectionError, ValueError, OSError) as refused:  # ScenarioError is a ValueError
         listener.stop()
         return fail("serve", refused)
     clock = app.services.clock
@@ -124,7 +125,7 @@ def serve(args: argparse.Namespace) -> int:
     print(
         f"Mock server on http://{args.host}:{args.port}  (clock {clock.now().isoformat()}, "
         f"{'frozen' if clock.frozen else 'real time'}{', as the state file kept it' if restored else ''}; "
-        f"profile {settings.profile}; state in {where}; "
+        f"profile {settings.profile}; state in {where}; {built}"
         "Swagger UI at /ui and /__mock/ui)",
         flush=True,
     )
@@ -132,6 +133,24 @@ def serve(args: argparse.Namespace) -> int:
         return run_server(app, sock)
     finally:
         listener.stop()  # what is still queued is written first
+
+
+def _build_scenario(services, args: argparse.Namespace) -> str:
+    """Build ``--scenario`` (a built-in name or a file) before serving; the banner's words for it.
+    A file with a mistake, or a step the mock refuses: ``ScenarioError``, one line."""
+    import asyncio
+
+    from .errors import ApiError
+    from .scenarios.builder import build
+    from .scenarios.files import ScenarioError, resolve
+
+    scenario = resolve(args.scenario)
+    start = args.start_time.isoformat() if args.start_time else None
+    try:
+        built = asyncio.run(build(services, scenario, start=start, frozen=True if args.frozen else None))
+    except ApiError as refused:
+        raise ScenarioError(f"{args.scenario}: {refused.message}") from None
+    return f"scenario {built.get('name', args.scenario)} ({built['steps']} steps); "
 
 
 def run_server(app, sock: socket.socket, on_stop=None, grace: float | None = None) -> int:

@@ -1,6 +1,7 @@
 """This mock's pytest plugin: the contract suite's default target (see ``contract_tests.hooks``; the
-suite never imports the mock, it asks for a target through these two hooks), and the
-``mock_requests`` fixture an app's own tests use to assert what the app sent.
+suite never imports the mock, it asks for a target through these two hooks), the
+``mock_requests`` fixture an app's own tests use to assert what the app sent, and ``mock_scenario``
+to put the mock in a named state first. A run that uses neither fixture is not touched by them.
 """
 
 from __future__ import annotations
@@ -39,3 +40,14 @@ def mock_requests():
     journal = RequestJournal()
     yield journal
     journal.close()
+
+
+@pytest.fixture
+def mock_scenario():
+    """Build a scenario on the running mock (``MOCK_URL``): ``mock_scenario("slot-failed")``, or a
+    scenario file's path; answers what was built (``mock_server.scenario_client``)."""
+    from .scenario_client import Scenarios
+
+    scenarios = Scenarios()
+    yield scenarios
+    scenarios.close()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -71,6 +72,9 @@ class Runner:
     def __init__(self, clock: Clock, store: Store) -> None:
         self.clock = clock
         self.store = store
+        # a slot's executionTimeMs from its start (``perf_counter``); a scenario's build swaps in a
+        # fixed figure while it runs, so that a built state is the same every time (``scenarios``)
+        self.stopwatch: Callable[[float], int] = elapsed_ms
         self._lock = threading.RLock()
         self._moving = 0  # clock moves in flight
         # Nothing is due before this instant, as long as the store has not changed since.
@@ -189,7 +193,7 @@ class Runner:
             if fault["effect"] == "stuck-after-payment":
                 return _outcome(date, slot_number, at, "EXECUTING", fault["error"], ["PENDING", "EXECUTING"])
             status, error = "COMPLETED", None
-        details = {"executedAt": to_iso(at), "executionTimeMs": elapsed_ms(started), **stats, "error": error}
+        details = {"executedAt": to_iso(at), "executionTimeMs": self.stopwatch(started), **stats, "error": error}
         self.store.days.finish_slot(date, slot_number, status, details)
         return _outcome(date, slot_number, at, status, error, ["PENDING", slot["status"], status])
 
@@ -208,7 +212,7 @@ class Runner:
         error = f"Not executed: {reason}"
         details = {
             "executedAt": to_iso(at),
-            "executionTimeMs": elapsed_ms(started),
+            "executionTimeMs": self.stopwatch(started),
             **stored_stats(SlotPayout(())),
             "error": error,
         }

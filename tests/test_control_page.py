@@ -144,3 +144,24 @@ def test_a_fault_from_the_page_is_what_the_app_then_meets(page):
         token,
     )
     assert took[1] >= 3000, took  # the save waited 3 s (and then answered as the route does)
+
+
+def test_a_scenario_button_builds_the_state_the_page_then_shows(page):
+    tab, _ = page
+    tab.wait_for_selector("[data-scenario='slot-failed']")
+    assert tab.locator("[data-scenario]").count() >= 11
+    tab.click("[data-scenario='slot-failed']")
+    tab.wait_for_selector("[data-slot='2'][data-status='FAILED']")
+    assert [status_of(tab, n) for n in (1, 3)] == ["COMPLETED", "PENDING"]
+    assert "Simulated failure" in tab.inner_text("[data-slot='2']")
+    assert tab.inner_text("#now").startswith("2026-04-29 16:00:00 ")
+    tab.click("[data-scenario='slot-stuck']")
+    tab.wait_for_selector("[data-slot='2'][data-status='EXECUTING']")
+    tab.wait_for_selector("#built:has-text('Built slot-stuck')")  # said once the build has answered
+    # the README's one-liner for Playwright and Cypress tests, from the page's own fetch
+    built = tab.evaluate(
+        """async () => (await fetch("/__mock/scenarios/all-done", {method: "POST",
+             headers: {"Content-Type": "application/json"}, body: "{}"})).json()"""
+    )
+    assert built["name"] == "all-done"
+    tab.wait_for_selector("[data-slot='3'][data-status='COMPLETED']")

@@ -1,7 +1,8 @@
 """Thin handlers, one module per tag of the documents; routing comes from the documents themselves.
 
 An operation is handled by the function named after its ``operationId`` (in snake case) in the
-module of its first tag (``MODULES``); every operation of the control document is in ``control``.
+module of its first tag (``MODULES``); the control document's are in ``control``, but for those of
+its tags in ``CONTROL_MODULES``.
 A document that names an operation with no handler fails at start-up, naming it.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Callable
 from ..auth import spend_pending_code
 from ..routes import operations
 from ..services import request_scope
-from . import admin_app, control, declarations, history, schedule, session, status, two_factor
+from . import admin_app, control, declarations, history, scenarios, schedule, session, status, two_factor
 
 MODULES = {
     "session": session,
@@ -26,6 +27,7 @@ MODULES = {
     "history": history,
     "two-factor": two_factor,
 }
+CONTROL_MODULES = {"scenarios": scenarios}
 
 
 def snake(operation_id: str) -> str:
@@ -35,7 +37,11 @@ def snake(operation_id: str) -> str:
 def handlers_of(contract: dict, control_document: dict) -> dict[str, Callable]:
     """operationId -> handler, for every operation of both documents."""
     table = {}
-    for document, module_of in ((contract, lambda op: MODULES[op["tags"][0]]), (control_document, lambda op: control)):
+    documents = (
+        (contract, lambda op: MODULES[op["tags"][0]]),
+        (control_document, lambda op: CONTROL_MODULES.get(op["tags"][0], control)),
+    )
+    for document, module_of in documents:
         for _template, _method, operation in operations(document):
             module = module_of(operation)
             name = snake(operation["operationId"])
