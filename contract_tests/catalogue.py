@@ -45,4 +45,10 @@ CASES = {
     "TX13": "Queue without pools",
     "TX14": "Sign-in asks for the code",
     "TX15": "Daily payout summary",
+    # BRIEF section 11: today's admin app, field by field
+    "TX16": "Percentages summed in floats",
+    "TX17": "Modify a partly run day",
+    "TX18": "The first problem in the message",
+    "TX19": "2FA set-up",
+    "TX20": "Sign-out",
 }

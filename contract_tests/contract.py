@@ -15,7 +15,8 @@ from jsonschema.validators import extend
 
 from .redaction import MASK
 
-SECRET_KEYS = {"twoFACode", "password", "token", "refreshToken"}
+# The credentials a request body may carry (a 2FA check sends its code as `code`).
+SECRET_KEYS = {"twoFACode", "password", "token", "refreshToken", "code", "verificationCode", "verificationToken"}
 _PACKAGE = Path(__file__).resolve().parent
 
 

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import copy
+import csv
+import io
+import re
 from datetime import UTC, datetime
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+import httpx
 
 from .contract import expect, fail
-from .oracle import wall_clock
+from .oracle import money, wall_clock
 from .target import Target
 
 TIMEZONES = "/api/v1/admin/cron-settings/timezones"
@@ -16,6 +23,7 @@ CRON_STATUS = "/cron-status"
 QUEUE = "/api/v1/admin/daily-declaration-returns/today/queue"
 STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
 LOGIN = "/api/v1/admin/login"
+LOGOUT = "/api/v1/admin/logout"
 
 PREVIEW = f"{SCHEDULE}/preview"
 QUALIFIERS = "/api/v1/admin/pool/qualifiers"
@@ -154,12 +162,38 @@ def on_the_mock_a_day_distributed(api: Target, *, until: str) -> None:
         api.control.advance(until=until)
 
 
+def on_the_mock_a_finished_day_and_an_open_one(api: Target) -> None:
+    """Against the mock only: 12 Feb queued on the seed's three slots and run to its end (a day of the
+    history), then 13 Feb, today, queued with its first slot run (an open day). Live: nothing."""
+    if api.is_mock:
+        put_schedule(api, THREE_SLOTS)
+        queue(api, MULTI_QUEUE)
+        api.control.advance(until="2026-02-13T07:00:00.000Z")
+        queue(api, MULTI_QUEUE)
+        api.control.advance(until="2026-02-13T09:00:00.000Z")  # 10:00 in Lagos: slot 1 ran, 2 and 3 wait
+
+
 def status(api: Target, rule: str = "BRIEF §7") -> dict:
     return expect(api.request("GET", STATUS, headers=api.auth()), 200, rule)["data"]
 
 
-def expect_400(api: Target, method: str, path: str, payload, rule: str, *, field: str | None = None) -> list[str]:
-    """Send an invalid body with a valid code; expect 400 VALIDATION_ERROR with an errors line naming ``field``.
+def _canonical(text: str) -> str:
+    """A field path in one spelling: ``schedules[1].hour``, ``schedules.1.hour`` and
+    ``schedules/1/hour`` are the same field, whatever the case."""
+    return re.sub(r"\[(\d+)\]", r".\1", text.lower()).replace("/", ".")
+
+
+def names_field(lines: list[str], fields: str | tuple[str, ...]) -> bool:
+    """Whether one of ``lines`` names one of ``fields`` (a path, in any of its usual spellings)."""
+    wanted = [_canonical(f) for f in ((fields,) if isinstance(fields, str) else fields)]
+    return any(field in _canonical(line) for line in lines for field in wanted)
+
+
+def expect_400(
+    api: Target, method: str, path: str, payload, rule: str, *, field: str | tuple[str, ...] | None = None
+) -> list[str]:
+    """Send an invalid body with a valid code; expect 400 VALIDATION_ERROR with an errors line naming
+    ``field`` (or one of them, when the brief leaves open which of two fields a problem is about).
 
     Only the field is asserted, never a phrase: the brief promises one readable line per problem that
     names the field (BRIEF §0), not our wording.
@@ -167,8 +201,9 @@ def expect_400(api: Target, method: str, path: str, payload, rule: str, *, field
     exchange = api.request(method, path, headers=api.auth(code=True), json=payload)
     found = expect(exchange, 400, rule, code="VALIDATION_ERROR")
     errors = found.get("errors") or []
-    if field is not None and not any(field.lower() in line.lower() for line in errors):
-        fail(exchange, f"an errors line that names the field {field!r}", f"{rule}; BRIEF §0: one line per problem")
+    if field is not None and not names_field(errors, field):
+        named = field if isinstance(field, str) else " or ".join(repr(f) for f in field)
+        fail(exchange, f"an errors line that names the field {named!r}", f"{rule}; BRIEF §0: one line per problem")
     return errors
 
 
@@ -197,3 +232,76 @@ def settings_body(settings: dict) -> dict:
             for entry in settings["schedules"]
         ],
     }
+
+
+# -- today's admin app: history, details, export (BRIEF sections 10 and 11) -----------------------------
+def history(api: Target, rule: str, **params) -> dict:
+    return expect(api.request("GET", HISTORY, headers=api.auth(), params=params or None), 200, rule)["data"]
+
+
+def details(api: Target, day: str, rule: str) -> dict:
+    return expect(api.request("GET", details_path(day), headers=api.auth()), 200, rule)["data"]
+
+
+def slot_sums(day: dict) -> tuple[Decimal, Decimal]:
+    """What a day's slot cards show as paid: ROS, and both pools together."""
+    stats = slot_stats(day)
+    return stats["ros"], stats["premium"] + stats["performance"]
+
+
+def slot_stats(day: dict) -> dict[str, Decimal | int]:
+    """A day's finished slots' stats summed, as the details dialog shows them: amounts paid (ros,
+    premium, performance) and counts (stakes paid ROS, users paid from each pool)."""
+    found: dict[str, Decimal | int] = {"ros": Decimal(0), "premium": Decimal(0), "performance": Decimal(0),
+                                       "stakes": 0, "premiumUsers": 0, "performanceUsers": 0}  # fmt: skip
+    for slot in day["distributionSlots"]:
+        done = slot["executionDetails"] or {}
+        if not done or slot["status"] not in ("COMPLETED", "FAILED"):
+            continue
+        found["ros"] += money(done["rosStats"]["totalDistributed"])
+        found["stakes"] += done["rosStats"]["processedStakes"]
+        for pool in ("premium", "performance"):
+            found[pool] += money(done[f"{pool}PoolStats"]["totalDistributed"])
+            found[f"{pool}Users"] += done[f"{pool}PoolStats"]["usersReceived"]
+    return found
+
+
+def statistics_of(found: dict) -> dict[str, Decimal | int] | None:
+    """The details dialog's ``execution.statistics`` in the form of ``slot_stats`` (None: no execution)."""
+    if found.get("execution") is None:
+        return None
+    stats = found["execution"]["statistics"]
+    return {
+        "ros": money(stats["ros"]["totalDistributed"]),
+        "premium": money(stats["premiumPool"]["totalDistributed"]),
+        "performance": money(stats["performancePool"]["totalDistributed"]),
+        "stakes": stats["ros"]["processedStakes"],
+        "premiumUsers": stats["premiumPool"]["usersReceived"],
+        "performanceUsers": stats["performancePool"]["usersReceived"],
+        "total": money(stats["totalDistributed"]),
+    }
+
+
+def download(api: Target, url: str) -> tuple[int, str]:
+    """Fetch an export link as a browser opens it: with no token (so none ever goes to another host)."""
+    link, base = urlsplit(url), urlsplit(str(api.client.base_url))
+    if link.scheme and (link.scheme, link.netloc) != (base.scheme, base.netloc):
+        response = httpx.get(url, timeout=30, follow_redirects=False)
+        return response.status_code, response.text
+    exchange = api.request("GET", link.path + (f"?{link.query}" if link.query else ""))
+    return exchange.status, exchange.text
+
+
+def export_link(api: Target, rule: str, **params) -> str:
+    found = expect(api.request("GET", EXPORT, headers=api.auth(), params={"format": "csv", **params}), 200, rule)
+    return found["data"]["downloadUrl"]
+
+
+def export_rows(api: Target, rule: str, **params) -> list[dict]:
+    code, text = download(api, export_link(api, rule, **params))
+    if code != 200:
+        fail(api, f"downloadUrl answering 200 with the CSV (it answered {code})", rule)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if rows and "date" not in rows[0]:
+        fail(api, "a CSV whose header names a date column", rule)
+    return rows

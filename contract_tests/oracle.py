@@ -116,3 +116,20 @@ def formula_pools(stake_amounts: list[Decimal], slot_ros: list) -> tuple[Decimal
 def money(value) -> Decimal:
     """A wire amount (a JSON number) as the exact decimal it prints as."""
     return Decimal(str(value))
+
+
+def platform_day_start(zone: ZoneInfo | str, now: datetime) -> str:
+    """``platform_day_start_utc`` (BRIEF §10/§11): where today starts, the local midnight of the
+    schedule's zone on today's date there, as a UTC wall time ``HH:MM:SS`` (Africa/Lagos ``23:00:00``,
+    UTC ``00:00:00``; a midnight inside a DST gap is the first instant after it)."""
+    zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+    return wall_clock(run_instant(local_date(zone, now), 0, 0, 0, zone), UTC)
+
+
+def float_sum(values) -> float:
+    """The sum as the admin app computes it: IEEE doubles added left to right, as JavaScript's ``+``
+    does (``0.1 + 0.2`` is ``0.30000000000000004``; Python's ``sum`` may compensate, this does not)."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total

@@ -4,15 +4,14 @@ pytest --pyargs contract_tests                      # against the in-process moc
 pytest --pyargs contract_tests --serve-mock         # against the mock served over HTTP
 pytest --pyargs contract_tests --mock-url URL       # against a mock already running at URL (reset!)
 pytest --pyargs contract_tests --base-url URL       # against a live backend, read-only
-    [--token T --totp-secret S --non-admin-token N] [--allow-writes] [--allow-distribution] [--contract-strict]
+    [--token T --totp-secret S --non-admin-token N --admin-identifier I --admin-password P]
+    [--allow-writes] [--allow-distribution] [--contract-strict]
 """
 
 from __future__ import annotations
 
 import atexit
 import gc
-import importlib.util
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -22,6 +21,7 @@ import pytest
 from . import hooks
 from .contract import ContractViolation, document
 from .in_process import in_process
+from .options import add_options, base_url, mode_of
 from .redaction import Secrets
 from .summary import SUMMARY, Summary, junit_of, needs, skip_for
 from .target import START, ServedMock, Target, free_port
@@ -35,91 +35,12 @@ MARKERS = {
 }
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").lower() in {"1", "true", "yes"}
-
-
-def _pytest_base_url_present(pluginmanager: pytest.PytestPluginManager) -> bool:
-    """pytest-base-url (pytest-playwright's dependency) owns ``--base-url`` when installed: reuse it."""
-    if pluginmanager.is_blocked("base_url"):
-        return False
-    return pluginmanager.has_plugin("base_url") or importlib.util.find_spec("pytest_base_url") is not None
-
-
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hooks)
 
 
 def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginManager) -> None:
-    group = parser.getgroup("contract", "Multi-Slot Distribution contract suite")
-    if not _pytest_base_url_present(pluginmanager):
-        group.addoption("--base-url", help="a live backend to check (env CONTRACT_BASE_URL); default: the mock")
-    group.addoption(
-        "--mock-url",
-        default=os.environ.get("CONTRACT_MOCK_URL"),
-        help="a running mock with the /__mock/ control API: the mock profile runs against it and resets it",
-    )
-    group.addoption(
-        "--serve-mock",
-        action="store_true",
-        default=False,
-        help="start the mock under uvicorn on a free port and run every case over HTTP",
-    )
-    group.addoption(
-        "--token", default=os.environ.get("CONTRACT_TOKEN"), help="an admin bearer token (env CONTRACT_TOKEN)"
-    )
-    group.addoption(
-        "--non-admin-token",
-        default=os.environ.get("CONTRACT_NON_ADMIN_TOKEN"),
-        help="a valid token of a role that may not use the admin routes (env CONTRACT_NON_ADMIN_TOKEN)",
-    )
-    group.addoption(
-        "--totp-secret",
-        default=os.environ.get("CONTRACT_TOTP_SECRET"),
-        help="the admin's TOTP secret; codes are generated per request (env CONTRACT_TOTP_SECRET)",
-    )
-    group.addoption(
-        "--allow-writes",
-        action="store_true",
-        default=_flag("CONTRACT_ALLOW_WRITES"),
-        help="allow schedule and toggle changes on a live backend (restored afterwards)",
-    )
-    group.addoption(
-        "--allow-distribution",
-        action="store_true",
-        default=_flag("CONTRACT_ALLOW_DISTRIBUTION"),
-        help="allow queueing, modifying and cancelling real distributions (pays people: staging only)",
-    )
-    group.addoption(
-        "--contract-strict",
-        action="store_true",
-        default=_flag("CONTRACT_STRICT"),
-        help="fail the run when a case is skipped for a missing credential or option (env CONTRACT_STRICT=1; "
-        "`novunt-mock verify --strict`; pytest's own --strict is another thing)",
-    )
-    group.addoption(
-        "--contract-report",
-        metavar="PATH",
-        help="write a self-contained HTML report of the run here (`novunt-mock verify --report`)",
-    )
-    group.addoption(
-        "--overdue-grace",
-        type=float,
-        default=float(os.environ.get("CONTRACT_OVERDUE_GRACE", "5")),
-        help="minutes a PENDING slot may be past its time before the monitor calls it overdue (default 5)",
-    )
-
-
-def base_url(config: pytest.Config) -> str | None:
-    return config.getoption("base_url", None) or os.environ.get("CONTRACT_BASE_URL") or None
-
-
-def mode_of(config: pytest.Config) -> str:
-    if base_url(config):
-        return "live"
-    if config.getoption("mock_url") or config.getoption("serve_mock"):
-        return "served"
-    return "in-process"
+    add_options(parser, pluginmanager)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -134,7 +55,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("filterwarnings", f"ignore:.*{message}.*")
     config.addinivalue_line("filterwarnings", "ignore::pytest.PytestExperimentalApiWarning")
     secrets = Secrets()
-    secrets.remember(config.getoption("token"), config.getoption("totp_secret"), config.getoption("non_admin_token"))
+    secrets.remember(
+        *(config.getoption(name) for name in ("token", "totp_secret", "non_admin_token", "admin_password"))
+    )
     config.stash[SECRETS] = secrets
     config.pluginmanager.register(Redactor(secrets), "contract-redactor")
     summary = Summary(config, strict=config.getoption("contract_strict"))
@@ -219,6 +142,8 @@ def target(request: pytest.FixtureRequest):
         token=config.getoption("token"),
         totp_secret=config.getoption("totp_secret"),
         non_admin_token=config.getoption("non_admin_token"),
+        admin_identifier=config.getoption("admin_identifier"),
+        admin_password=config.getoption("admin_password"),
         allow_writes=config.getoption("allow_writes") or mode != "live",
         allow_distribution=config.getoption("allow_distribution") or mode != "live",
         secrets=config.stash[SECRETS],
@@ -252,6 +177,19 @@ def admin(api: Target) -> str:
     if not token:
         skip_for("--token", "an admin bearer token (env CONTRACT_TOKEN)")
     return token
+
+
+@pytest.fixture
+def sign_in(api: Target) -> tuple[str, str]:
+    """An admin's identifier and password (the mock's fixed 2FA admin; live: the options)."""
+    found = api.sign_in_credentials()
+    if not found:
+        skip_for(
+            "--admin-identifier",
+            "an admin's identifier and, with --admin-password, its password (env CONTRACT_ADMIN_IDENTIFIER, "
+            "CONTRACT_ADMIN_PASSWORD): the live sign-in checks",
+        )
+    return found
 
 
 def token_has_2fa(token: str) -> bool:

@@ -16,7 +16,9 @@ from .catalogue import CASES
 
 CASE_ID = re.compile(r"test_(t[cx]\d\d)", re.IGNORECASE)
 NEED = re.compile(r"needs (--[a-z0-9-]+|the mock)\b")
-OPTIONS = ("--token", "--totp-secret", "--non-admin-token", "--allow-writes", "--allow-distribution")
+OPTIONS = (
+    "--token", "--totp-secret", "--non-admin-token", "--admin-identifier", "--allow-writes", "--allow-distribution",
+)  # fmt: skip
 
 
 def case_of(nodeid: str) -> str | None:

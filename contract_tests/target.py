@@ -18,6 +18,7 @@ from .redaction import Secrets
 
 START = "2026-02-12T07:00:00.000Z"  # 08:00 in Lagos, the morning of the seed's first day
 ADMIN = "admin@novunt.test"
+ADMIN_PASSWORD = "Admin123!"  # BRIEF §9, the fixed 2FA admin's password
 NO_2FA_ADMIN = "ops@novunt.test"
 NON_ADMIN = "support@novunt.test"
 
@@ -31,6 +32,8 @@ class Target:
         token: str | None = None,
         totp_secret: str | None = None,
         non_admin_token: str | None = None,
+        admin_identifier: str | None = None,
+        admin_password: str | None = None,
         allow_writes: bool = False,
         allow_distribution: bool = False,
         secrets: Secrets | None = None,
@@ -38,12 +41,13 @@ class Target:
     ) -> None:
         self.overdue_grace_minutes = overdue_grace_minutes
         self.secrets = secrets or Secrets()
-        self.secrets.remember(token, totp_secret, non_admin_token)
+        self.secrets.remember(token, totp_secret, non_admin_token, admin_password)
         self.client = client
         self.mode = mode  # "in-process" | "served" | "live"
         self._token = token
         self._totp_secret = totp_secret
         self._non_admin_token = non_admin_token
+        self._sign_in = (admin_identifier, admin_password) if admin_identifier and admin_password else None
         self.allow_writes = allow_writes
         self.allow_distribution = allow_distribution
         self.control = Control(self) if self.is_mock else None
@@ -60,6 +64,7 @@ class Target:
         if params:
             path = f"{path}?{httpx.QueryParams(params)}"
         exchange = Exchange(method.upper(), path, sent, response.status_code, dict(response.headers), response.text)
+        self.secrets.remember_answer(response.text)  # a token, a 2FA secret or backup codes it answered
         if not path.startswith("/__mock"):
             self.last = exchange
         return exchange
@@ -72,6 +77,14 @@ class Target:
 
     def no_2fa_admin_token(self) -> str | None:
         return self.control.token(NO_2FA_ADMIN) if self.is_mock else None
+
+    def sign_in_credentials(self) -> tuple[str, str] | None:
+        """An admin's identifier and password to sign in with: the mock's fixed 2FA admin, or the
+        ``--admin-identifier``/``--admin-password`` given for a live backend (None: not given)."""
+        if self.is_mock:
+            self.secrets.remember(ADMIN_PASSWORD)
+            return ADMIN, ADMIN_PASSWORD
+        return self._sign_in
 
     def non_admin_token(self) -> str | None:
         return self.control.token(NON_ADMIN) if self.is_mock else self._non_admin_token

@@ -49,6 +49,7 @@ def suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
         ("--token", args.token),
         ("--totp-secret", args.totp_secret),
         ("--non-admin-token", args.non_admin_token),
+        ("--admin-identifier", args.admin_identifier),
         ("--junitxml", args.junitxml),
         ("--contract-report", args.report),
         ("-k", args.keyword),
@@ -57,6 +58,8 @@ def suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
     for flag, value in options:
         if value:
             argv += [flag, value]
+    if args.admin_password:  # one argument: a password may start with "-"
+        argv.append(f"--admin-password={args.admin_password}")
     flags = (
         ("--allow-writes", args.allow_writes),
         ("--allow-distribution", args.allow_distribution),

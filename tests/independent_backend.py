@@ -1,4 +1,4 @@
-"""A small, independent implementation of the contract's read side and its schedule writes.
+"""A small, independent implementation of the contract's read side, its schedule writes and sign-in.
 
 Written from BRIEF.md alone, on bare Starlette, sharing no code with ``mock_server``: the contract
 suite must pass against it when it is correct and fail, naming a case, for each planted fault
@@ -8,8 +8,12 @@ that is half run: slot 1 COMPLETED twenty minutes ago, slot 2 PENDING in twenty 
 Its zone is picked at start so that the local date differs from the UTC date, so that a backend
 computing "today" in UTC is visible at any hour of the day.
 
+Its one admin signs in with a password and, 2FA being enabled, a code (BRIEF §0, §10). What today's
+admin app reads of its days (BRIEF §10-§11: the payout card, history, details, export) is
+``tests/independent_days.py``.
+
 Run: ``python -m tests.independent_backend --port 5077 [--fault NAME ...]``; it prints
-``token=...``, ``support=...`` and ``secret=...`` on its first lines.
+``token=...``, ``support=...``, ``secret=...``, ``identifier=...`` and ``password=...`` on its first lines.
 """
 
 from __future__ import annotations
@@ -31,6 +35,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import independent_days
+from .independent_days import FINISHED, Day, totals
+
 FAULTS = {
     "writes-without-2fa": "2FA routes accept a request without a code",
     "errors-without-code": "error bodies carry only message, no error.code",
@@ -42,6 +49,13 @@ FAULTS = {
     "completed-slot-pays-zero": "slot 2 is COMPLETED having paid no stake (the deployed slot-2 bug)",
     "today-in-utc": "'today' is the UTC date (the deployed date bug)",
     "overdue-pending": "slot 2 is still PENDING ten minutes after its time (the no-catch-up bug)",
+    # BRIEF section 11
+    "relative-download-url": "the export's downloadUrl is relative to the API's origin",
+    "platform-day-at-utc-midnight": "platform_day_start_utc is 00:00:00 for an Africa/Lagos schedule",
+    "sign-in-without-code": "a 2FA admin signs in without a code",
+    "logout-refuses-empty-body": "logout with {} as the body is a 400",
+    "message-without-field": "a 400's message is only 'Validation failed', naming no field",
+    **independent_days.FAULTS,
 }
 REQUIRED = {
     "UTC", "Africa/Lagos", "Africa/Cairo", "Africa/Johannesburg", "Africa/Nairobi", "America/New_York",
@@ -54,6 +68,8 @@ REGIONS = {"Africa": "Africa", "America": "Americas", "Europe": "Europe", "Asia"
 ADMIN_ROLES = {"admin", "superAdmin"}
 STAKES = 12  # active stakes this backend pays
 STAKE_PAYOUT = 150.0
+VALUES = {"rosPercentage": 2.0, "premiumPoolAmount": 200, "performancePoolAmount": 100}  # every day's declaration
+ADMIN_EMAIL = "admin@independent.test"
 
 
 def instant(at: datetime) -> str:
@@ -99,11 +115,13 @@ class Backend:
         self.faults = faults
         self.key = secrets.token_hex(32)
         self.totp_secret = pyotp.random_base32(32)
+        self.password = secrets.token_urlsafe(12)  # of the one admin that signs in (2FA enabled)
         self.zones = zone_list()[:20] if "short-timezone-list" in faults else zone_list()
         now = datetime.now(UTC)
         self.zone = ZoneInfo(
-            "Pacific/Kiritimati" if now.hour * 60 + now.minute >= 10 * 60 + 20 else "Pacific/Pago_Pago"
-        )
+            "Africa/Lagos" if "platform-day-at-utc-midnight" in faults
+            else "Pacific/Kiritimati" if now.hour * 60 + now.minute >= 10 * 60 + 20 else "Pacific/Pago_Pago"
+        )  # fmt: skip
         local = now.astimezone(self.zone)
         first = local - timedelta(minutes=20)
         second = local + timedelta(minutes=-10 if faults & {"completed-slot-pays-zero", "overdue-pending"} else 20)
@@ -121,10 +139,10 @@ class Backend:
         self.day_slots = [dict(s) for s in self.schedule["schedules"]]
 
     # -- identities --------------------------------------------------------------------------------
-    def token(self, role: str, two_fa: bool) -> str:
+    def token(self, role: str, two_fa: bool, verified: bool = True) -> str:
         now = int(time.time())
         payload = {"id": secrets.token_hex(12), "email": f"{role}@independent.test", "role": role,
-                   "twoFAEnabled": two_fa, "is2FAVerified": True, "iat": now, "exp": now + 3600}  # fmt: skip
+                   "twoFAEnabled": two_fa, "is2FAVerified": verified, "iat": now, "exp": now + 3600}  # fmt: skip
         return jwt.encode(payload, self.key, algorithm="HS256")
 
     def caller(self, request: Request, *, admin_only: bool = True) -> dict | None:
@@ -153,6 +171,23 @@ class Backend:
             raise Problem(403, "2FA_CODE_REQUIRED", "A two-factor code is required")
         if not pyotp.TOTP(self.totp_secret).verify(str(code), valid_window=2):
             raise Problem(403, "2FA_CODE_INVALID", "The two-factor code is wrong or expired")
+
+    def sign_in(self, body) -> JSONResponse:
+        """``POST /api/v1/admin/login``: the one admin, 2FA enabled: its password, then its code (BRIEF §0, §10)."""
+        if not isinstance(body, dict) or not all(isinstance(body.get(k), str) for k in ("identifier", "password")):
+            raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["identifier, password: required strings"])
+        if body["identifier"] not in (ADMIN_EMAIL, "admin") or not secrets.compare_digest(
+            body["password"], self.password
+        ):
+            raise Problem(401, "UNAUTHORIZED", "Wrong identifier or password")
+        code = body.get("twoFACode")
+        if not code and "sign-in-without-code" not in self.faults:
+            raise Problem(403, "2FA_CODE_REQUIRED", "Enter the code of your authenticator app")
+        if code and not pyotp.TOTP(self.totp_secret).verify(str(code), valid_window=2):
+            raise Problem(401, "UNAUTHORIZED", "The two-factor code is wrong or expired")
+        user = {"_id": "6a0b0c0d0e0f10111213aaaa", "email": ADMIN_EMAIL, "username": "admin", "role": "admin",
+                "twoFAEnabled": True, "isActive": True, "emailVerified": True}  # fmt: skip
+        return ok({"user": user, "token": self.token("admin", True, verified=bool(code))})
 
     # -- views -------------------------------------------------------------------------------------
     def tz(self, name: str, now: datetime) -> dict:
@@ -193,75 +228,63 @@ class Backend:
             del view["timezoneOffset"]
         return view
 
-    def status(self) -> dict:
+    def slot(self, slot: dict, day: date, state: str, paid: int = STAKES, error: str | None = None) -> dict:
+        """One slot of ``day`` as today's status shows it: a COMPLETED or FAILED slot with what it paid."""
+        at = when(day, slot["hour"], slot["minute"], slot["second"], self.zone)
+        pools = 0 if state == "FAILED" else 1
+        details = {
+            "executedAt": instant(at), "executionTimeMs": 7,
+            "rosStats": {"processedStakes": paid, "totalDistributed": paid * STAKE_PAYOUT},
+            "premiumPoolStats": {"usersReceived": 2 * pools, "totalDistributed": 100.0 * pools},
+            "performancePoolStats": {"usersReceived": 3 * pools, "totalDistributed": 50.0 * pools},
+            "error": error,
+        }  # fmt: skip
+        return {
+            "slotNumber": slot["slotNumber"], "rosPercentage": 1.0, "scheduledFor": instant(at),
+            "scheduledTime": f"{slot['hour']:02d}:{slot['minute']:02d}:{slot['second']:02d}",
+            "label": slot["label"], "status": state, "executionDetails": details if state in FINISHED else None,
+        }  # fmt: skip
+
+    def today(self) -> Day:
+        """Today: slot 1 COMPLETED twenty minutes ago, slot 2 PENDING (in twenty minutes)."""
         now = datetime.now(UTC)
-        today = now.date() if "today-in-utc" in self.faults else self.day
         slots = []
         for index, slot in enumerate(self.day_slots):
             at = when(self.day, slot["hour"], slot["minute"], slot["second"], self.zone)
             done = at <= now and not (index == 1 and "overdue-pending" in self.faults)
             paid = 0 if index == 1 and "completed-slot-pays-zero" in self.faults else STAKES
-            details = {
-                "executedAt": instant(at), "executionTimeMs": 7,
-                "rosStats": {"processedStakes": paid, "totalDistributed": paid * STAKE_PAYOUT},
-                "premiumPoolStats": {"usersReceived": 2, "totalDistributed": 100.0},
-                "performancePoolStats": {"usersReceived": 3, "totalDistributed": 50.0},
-                "error": None,
-            }  # fmt: skip
-            slots.append({
-                "slotNumber": slot["slotNumber"], "rosPercentage": 1.0, "scheduledFor": instant(at),
-                "scheduledTime": f"{slot['hour']:02d}:{slot['minute']:02d}:{slot['second']:02d}",
-                "label": slot["label"], "status": "COMPLETED" if done else "PENDING",
-                "executionDetails": details if done else None,
-            })  # fmt: skip
+            slots.append(self.slot(slot, self.day, "COMPLETED" if done else "PENDING", paid))
+        return self.day_of(self.day, slots)
+
+    def day_of(self, day: date, slots: list[dict]) -> Day:
+        queued = instant(when(day, 0, 5, 0, self.zone))
+        return Day(day.isoformat(), slots, VALUES, queued, users=STAKES, pool_recipients=5)
+
+    def days(self) -> list[Day]:
+        """Today, and the two days before it: yesterday COMPLETED, the day before FAILED (its slot 2)."""
+        first, second = self.day_slots
+        yesterday, before = self.day - timedelta(days=1), self.day - timedelta(days=2)
+        whole = [self.slot(first, yesterday, "COMPLETED"), self.slot(second, yesterday, "COMPLETED")]
+        failed = [self.slot(first, before, "COMPLETED"), self.slot(second, before, "FAILED", 0, "Wallet unavailable")]
+        return [self.today(), self.day_of(yesterday, whole), self.day_of(before, failed)]
+
+    def status(self) -> dict:
+        now = datetime.now(UTC)
+        day = self.today()
+        slots = day.slots
         finished = [s for s in slots if s["executionDetails"]]
         pending = [s for s in slots if s["status"] == "PENDING"]
         last = finished[-1] if finished else None
         return {
-            "today": today.isoformat(),
-            "status": "PENDING" if pending else "COMPLETED",
+            "today": (now.date() if "today-in-utc" in self.faults else self.day).isoformat(),
+            "status": day.status,
             "scheduledFor": (pending[0] if pending else slots[-1])["scheduledFor"],
-            "values": {"rosPercentage": 2.0, "premiumPoolAmount": 200, "performancePoolAmount": 100, "description": ""},
+            "values": {**VALUES, "description": ""},
             "multiSlotEnabled": True,
             "distributionSlots": slots,
             "lastExecution": {"status": last["status"], **last["executionDetails"]} if last else None,
-            "distributionTotals": self.totals(slots),
+            "distributionTotals": totals(day, STAKES * STAKE_PAYOUT, STAKES, self.faults),
         }
-
-    @staticmethod
-    def totals(slots: list[dict]) -> dict:
-        """The payout summary (BRIEF §10) of the day's slots: the sums of their stats."""
-        done = [s["executionDetails"] for s in slots if s["executionDetails"]]
-        ros = sum(d["rosStats"]["totalDistributed"] for d in done)
-        premium = sum(d["premiumPoolStats"]["totalDistributed"] for d in done)
-        performance = sum(d["performancePoolStats"]["totalDistributed"] for d in done)
-        return {
-            "currency": "USDT",
-            "scheduled": {"poolBudgetTotalUSDT": 300, "premiumPoolScheduledUSDT": 200,
-                          "performancePoolScheduledUSDT": 100, "stakeRosNote": "per stake, per slot"},
-            "actual": {"stakeRosTotalUSDT": ros, "stakeRosProcessedStakesReported": sum(
-                d["rosStats"]["processedStakes"] for d in done), "poolPaidToQualifiersTotalUSDT": premium + performance,
-                "premiumPoolPaidUSDT": premium, "performancePoolPaidUSDT": performance,
-                "poolsDistributed": premium + performance > 0},
-        }  # fmt: skip
-
-    def records(self) -> list[dict]:
-        """The history (BRIEF §10): today's day, and the two days before it, both COMPLETED."""
-        today = self.status()
-        totals = today["distributionTotals"]["actual"]
-        executed = [s["executionDetails"]["executedAt"] for s in today["distributionSlots"] if s["executionDetails"]]
-        days = [(self.day, today["status"], totals["stakeRosTotalUSDT"], totals["poolPaidToQualifiersTotalUSDT"],
-                 max(executed, default=None))]  # fmt: skip
-        for back in (1, 2):
-            past = self.day - timedelta(days=back)
-            days.append((past, "COMPLETED", 2 * STAKES * STAKE_PAYOUT, 300.0, instant(when(past, 23, 0, 0, self.zone))))
-        return [
-            {"id": day.isoformat(), "date": day.isoformat(), "status": state, "rosPercentage": 2.0,
-             "totalPoolAmount": 300, "premiumPoolAmount": 200, "performancePoolAmount": 100,
-             "stakeRosDistributedUSDT": ros, "poolsPaidToQualifiersUSDT": pools, "usersCount": STAKES,
-             "executedAt": executed_at, "executionTimeMs": 14 if executed_at else None}
-            for day, state, ros, pools, executed_at in days
-        ]  # fmt: skip
 
     # -- validation --------------------------------------------------------------------------------
     def zone_of(self, value) -> str | None:
@@ -313,9 +336,13 @@ class Backend:
 
 
 def envelope(backend: Backend, problem: Problem) -> JSONResponse:
-    body: dict = {"success": False, "message": problem.message}
+    message = problem.message
+    if problem.errors and "message-without-field" not in backend.faults:  # all the app shows (BRIEF §11)
+        more = len(problem.errors) - 1
+        message = f"{message}: {problem.errors[0]}" + (f" (and {more} more)" if more else "")
+    body: dict = {"success": False, "message": message}
     if "errors-without-code" not in backend.faults:
-        body["error"] = {"code": problem.code, "message": problem.message}
+        body["error"] = {"code": problem.code, "message": message}
     if problem.errors:
         body["errors"] = problem.errors
     return JSONResponse(body, status_code=problem.status)
@@ -514,9 +541,10 @@ def build(backend: Backend) -> Starlette:
         key = request.path_params["key"]
         if key != "platform_day_start_utc":
             raise Problem(404, "NOT_FOUND", f"No public setting {key}")
-        now = datetime.now(UTC)
-        local_midnight = when(now.astimezone(backend.zone).date(), 0, 0, 0, backend.zone)
-        return ok({"key": key, "value": local_midnight.strftime("%H:%M:%S")})
+        zone = ZoneInfo(backend.schedule["timezone"])  # the saved schedule's zone, at the start of today there
+        local_midnight = when(datetime.now(UTC).astimezone(zone).date(), 0, 0, 0, zone)
+        value = "00:00:00" if "platform-day-at-utc-midnight" in backend.faults else local_midnight.strftime("%H:%M:%S")
+        return ok({"key": key, "value": value})
 
     def filtered(query) -> list[dict]:
         errors = []
@@ -528,13 +556,13 @@ def build(backend: Backend) -> Starlette:
                         raise ValueError
                 except ValueError:
                     errors.append(f"{name}: {query[name]!r} is not a date YYYY-MM-DD")
-        if query.get("status", "COMPLETED") not in ("PENDING", "EXECUTING", "COMPLETED", "FAILED"):
-            errors.append(f"status: {query['status']!r} is not a day status")
+        if query.get("status", "COMPLETED") not in FINISHED:
+            errors.append(f"status: {query['status']!r} is not COMPLETED or FAILED (a finished day's status)")
         if not errors and query.get("startDate", "") > query.get("endDate", "9999"):
             errors.append("startDate: after endDate")
         if errors:
             raise Problem(400, "VALIDATION_ERROR", "Validation failed", errors)
-        return [r for r in backend.records()
+        return [r for r in independent_days.history(backend.days(), backend.faults)
                 if query.get("startDate", "") <= r["date"] <= query.get("endDate", "9999")
                 and query.get("status", r["status"]) == r["status"]]  # fmt: skip
 
@@ -561,12 +589,12 @@ def build(backend: Backend) -> Starlette:
             raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["format: csv or pdf"])
         if request.query_params.get("format", "csv") == "pdf":
             raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["format: pdf is not offered; use csv"])
-        lines = ["date,status,stakeRosDistributedUSDT"] + [
-            f"{r['date']},{r['status']},{r['stakeRosDistributedUSDT']:.2f}" for r in filtered(request.query_params)
-        ]
         name = secrets.token_hex(8)
-        exports[name] = "\r\n".join(lines) + "\r\n"
-        return ok({"downloadUrl": f"/downloads/{name}.csv"})  # a relative link, as a backend may give
+        exports[name] = independent_days.csv_text(filtered(request.query_params))
+        link = f"/downloads/{name}.csv"  # absolute, on the origin asked (BRIEF §11), unless a fault
+        return ok(
+            {"downloadUrl": link if "relative-download-url" in backend.faults else f"{request.base_url}{link[1:]}"}
+        )
 
     async def download(request: Request):
         text = exports.get(request.path_params["name"])
@@ -577,33 +605,37 @@ def build(backend: Backend) -> Starlette:
     async def details(request: Request):
         backend.caller(request)
         day = request.path_params["day"]
-        record = next((r for r in backend.records() if r["date"] == day), None)
-        if record is None:
+        found = next((d for d in backend.days() if d.date == day), None)  # open days too, by URL
+        if found is None:
             if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
                 raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["date: YYYY-MM-DD"])
             raise Problem(404, "NOT_FOUND", f"Nothing was distributed on {day}")
-        pools = record["poolsPaidToQualifiersUSDT"]
-        execution = None if record["executedAt"] is None else {
-            "executedAt": record["executedAt"], "executionTimeMs": 14,
-            "statistics": {"ros": record["stakeRosDistributedUSDT"], "premiumPool": pools * 2 / 3,
-                           "performancePool": pools / 3, "totalDistributed": record["stakeRosDistributedUSDT"] + pools},
-        }  # fmt: skip
-        return ok({
-            "date": day, "status": record["status"],
-            "declaration": {"rosPercentage": 2.0, "premiumPoolAmount": 200, "performancePoolAmount": 100,
-                            "totalPoolAmount": 300},
-            "queue": {"queuedAt": instant(when(date.fromisoformat(day), 0, 5, 0, backend.zone)), "queuedBy": None,
-                      "scheduledFor": instant(when(date.fromisoformat(day), 9, 0, 0, backend.zone))},
-            "execution": execution, "error": None,
-        })  # fmt: skip
+        return ok(independent_days.details(found, backend.faults))
 
     async def qualifiers(request: Request):
         backend.caller(request)
         pool = {"totalQualifiers": 5, "byRank": {"Wealth Architect": 2, "Finance Titan": 3}, "description": "top"}
         return ok({"performancePool": pool, "premiumPool": pool, "note": "counted from active stakes"})
 
+    async def login(request: Request):
+        body = await read_body(backend, request)
+        if isinstance(body, Response):
+            return body
+        return backend.sign_in(body.json())
+
+    async def logout(request: Request):
+        body = await read_body(backend, request)
+        if isinstance(body, Response):
+            return body
+        backend.caller(request, admin_only=False)
+        if body.json() is not None and "logout-refuses-empty-body" in backend.faults:
+            raise Problem(400, "VALIDATION_ERROR", "Validation failed", ["body: logout takes no body"])
+        return JSONResponse({"success": True, "message": "Signed out"})
+
     admin = "/api/v1/admin"
     routes = [
+        Route(f"{admin}/login", guard(login), methods=["POST"]),
+        Route(f"{admin}/logout", guard(logout), methods=["POST"]),
         Route("/cron-status", guard(cron_status), methods=["GET"]),
         Route("/api/v1/cron-status", guard(cron_status), methods=["GET"]),
         Route(f"{admin}/cron-settings/timezones", guard(timezones), methods=["GET"]),
@@ -652,6 +684,8 @@ def main() -> None:
     print(f"token={backend.token('admin', True)}", flush=True)
     print(f"support={backend.token('support_agent', False)}", flush=True)
     print(f"secret={backend.totp_secret}", flush=True)
+    print(f"identifier={ADMIN_EMAIL}", flush=True)
+    print(f"password={backend.password}", flush=True)
     uvicorn.run(build(backend), host="127.0.0.1", port=args.port, log_level="warning")
 
 

@@ -3,30 +3,29 @@ export, force-reset, queueing without pools, sign-in that asks for the code, the
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from decimal import Decimal
-from urllib.parse import urlsplit
 
-import httpx
 import pytest
 
 from ..contract import check, expect, fail
 from ..helpers import (
-    EXPORT,
     FORCE_RESET,
     HISTORY,
     LOGIN,
     PLATFORM_DAY,
     QUEUE,
     THREE_SLOTS,
-    details_path,
+    details,
+    export_rows,
+    history,
     multi_queue,
+    names_field,
     on_the_mock_a_day_distributed,
     put_schedule,
     queue,
+    slot_sums,
     slots,
     status,
 )
@@ -42,22 +41,6 @@ def _without_pools(payload: dict) -> dict:
 
 
 MULTI_QUEUE_NO_POOLS = _without_pools(multi_queue(1.5, 2.0, 1.0))
-
-
-def history(api, rule: str, **params) -> dict:
-    return expect(api.request("GET", HISTORY, headers=api.auth(), params=params or None), 200, rule)["data"]
-
-
-def slot_sums(day: dict) -> tuple[Decimal, Decimal]:
-    """What a day's slot cards show as paid: ROS, and both pools together."""
-    ros = pools = Decimal(0)
-    for slot in day["distributionSlots"]:
-        details = slot["executionDetails"] or {}
-        if details:
-            ros += money(details["rosStats"]["totalDistributed"])
-            pools += money(details["premiumPoolStats"]["totalDistributed"])
-            pools += money(details["performancePoolStats"]["totalDistributed"])
-    return ros, pools
 
 
 # -- TX08 the platform day -----------------------------------------------------------------------
@@ -133,55 +116,8 @@ def test_tx09_history_pages_add_up(api, admin):
 def test_tx09_history_refuses_bad_filters(api, admin, params, field):
     exchange = api.request("GET", HISTORY, headers=api.auth(), params=params)
     found = expect(exchange, 400, "contract: a bad history filter is 400 naming the parameter", code="VALIDATION_ERROR")
-    if not any(field in line for line in found.get("errors") or [found["message"]]):
+    if not names_field(found.get("errors") or [found["message"]], field):
         fail(exchange, f"an errors line naming {field}", "BRIEF §0: one line per problem, naming the field")
-
-
-@pytest.mark.live_read
-def test_tx10_details_agree_with_history(api, admin):
-    rule = "BRIEF §10: a day's details carry the same figures as its history record"
-    on_the_mock_a_day_distributed(api, until="2026-02-12T22:30:00.000Z")  # all three slots run
-    records = history(api, rule, limit=1)["records"]
-    missing = api.request("GET", details_path("1999-01-01"), headers=api.auth())
-    expect(missing, 404, "contract: details of a date with nothing distributed is 404", code="NOT_FOUND")
-    if not records:
-        pytest.skip("the backend has no distributed day yet")
-    record = records[0]
-    found = expect(api.request("GET", details_path(record["date"]), headers=api.auth()), 200, rule)["data"]
-    check(
-        api, found["date"] == record["date"] and found["status"] == record["status"], "the same date and status", rule
-    )
-    if found["execution"] is not None:
-        stats = found["execution"]["statistics"]
-        check(
-            api,
-            money(stats["ros"]) == money(record["stakeRosDistributedUSDT"])
-            and money(stats["premiumPool"]) + money(stats["performancePool"])
-            == money(record["poolsPaidToQualifiersUSDT"]),
-            f"statistics ros {record['stakeRosDistributedUSDT']} and pools {record['poolsPaidToQualifiersUSDT']}",
-            rule,
-        )
-
-
-def download(api, url: str) -> tuple[int, str]:
-    """Fetch an export link as a browser opens it: with no token (so none ever goes to another host)."""
-    link, base = urlsplit(url), urlsplit(str(api.client.base_url))
-    if link.scheme and (link.scheme, link.netloc) != (base.scheme, base.netloc):
-        response = httpx.get(url, timeout=30, follow_redirects=False)
-        return response.status_code, response.text
-    exchange = api.request("GET", link.path + (f"?{link.query}" if link.query else ""))
-    return exchange.status, exchange.text
-
-
-def export_rows(api, rule: str, **params) -> list[dict]:
-    found = expect(api.request("GET", EXPORT, headers=api.auth(), params={"format": "csv", **params}), 200, rule)
-    code, text = download(api, found["data"]["downloadUrl"])
-    if code != 200:
-        fail(api, f"downloadUrl answering 200 with the CSV (it answered {code})", rule)
-    rows = list(csv.DictReader(io.StringIO(text)))
-    if rows and "date" not in rows[0]:
-        fail(api, "a CSV whose header names a date column", rule)
-    return rows
 
 
 @pytest.mark.live_read
@@ -218,8 +154,8 @@ def test_tx09_tx11_a_simulated_week(api, mock):
             f"{day}: COMPLETED, ROS {ros} and pools {pools}, what its slot cards showed",
             rule,
         )
-        stats = expect(api.request("GET", details_path(day), headers=api.auth()), 200, rule)["data"]["execution"]
-        check(api, money(stats["statistics"]["ros"]) == ros, f"{day} details: ROS {ros}", rule)
+        stats = details(api, day, rule)["execution"]["statistics"]
+        check(api, money(stats["ros"]["totalDistributed"]) == ros, f"{day} details: ROS {ros}", rule)
     summary = data["summary"]
     wanted = sum((ros for ros, _ in cards.values()), Decimal(0))
     check(api, money(summary["totalROSDistributed"]) == wanted, f"summary.totalROSDistributed {wanted}", rule)

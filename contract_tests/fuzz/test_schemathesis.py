@@ -44,8 +44,10 @@ DISTRIBUTION_WRITES = {
     "cancelTodayDistribution",
     "forceResetTodayDistribution",
 }
-# Signing in and out with generated credentials could lock a real account: never fuzzed live.
-SESSION = {"login", "logout"}
+# Signing in and out with generated credentials could lock a real account, and the 2FA set-up screen's
+# calls open a set-up or try codes on the account of the token (BRIEF section 11): never fuzzed live.
+TWO_FACTOR = {"setUpTwoFactor", "confirmTwoFactor", "checkTwoFactorCode"}
+SESSION = {"login", "logout", *TWO_FACTOR, *(f"{name}UnderApiPrefix" for name in TWO_FACTOR)}
 
 # Business rules the schema cannot express (x-rules) answer 400 to schema-valid data, and a second
 # queue in a day answers 409: both are the contract, so positive data may get them.
