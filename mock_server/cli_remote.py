@@ -49,6 +49,18 @@ def unreachable(url: str, failed: httpx.HTTPError) -> str:
     return f"cannot reach the mock at {url}: {reason}"
 
 
+def ask(command: str, url: str, client: httpx.Client, method: str, path: str, body: dict | None) -> dict | int:
+    """A control call to the running mock: its JSON answer, or (the mock unreachable or refusing)
+    the exit status after one line on stderr."""
+    try:
+        response = client.request(method, path, json=body)
+    except httpx.HTTPError as failed:
+        return fail(command, unreachable(url, failed))
+    if not response.is_success:
+        return fail(command, refusal(response))
+    return response.json()
+
+
 def control_client(args: argparse.Namespace) -> tuple[str, httpx.Client]:
     url = mock_url(args)
     headers = {"X-Mock-Control-Token": args.control_token} if args.control_token else {}
@@ -81,14 +93,9 @@ def clock(args: argparse.Namespace) -> int:
         url, client = control_client(args)
     except Refused as refused:
         return fail("clock", refused)
-    method, path, body = clock_request(args)
-    try:
-        response = client.request(method, path, json=body)
-    except httpx.HTTPError as failed:
-        return fail("clock", unreachable(url, failed))
-    if not response.is_success:
-        return fail("clock", refusal(response))
-    answer = response.json()
+    answer = ask("clock", url, client, *clock_request(args))
+    if isinstance(answer, int):
+        return answer
     print(json.dumps(answer, indent=2), flush=True)
     if answer.get("note"):  # a move that ran nothing says why, as the last line
         print(f"novunt-mock clock: {answer['note']}", file=sys.stderr, flush=True)

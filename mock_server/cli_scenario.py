@@ -10,10 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 
-import httpx
-
 from .cli_common import fail
-from .cli_remote import Refused, control_client, refusal, unreachable
+from .cli_remote import Refused, ask, control_client
 from .scenarios.files import ScenarioError, builtin, parse
 
 
@@ -50,13 +48,9 @@ def scenario(args: argparse.Namespace) -> int:
         method, path, body = scenario_request(args)
     except (Refused, ScenarioError) as refused:
         return fail("scenario", refused)
-    try:
-        response = client.request(method, path, json=body)
-    except httpx.HTTPError as failed:
-        return fail("scenario", unreachable(url, failed))
-    if not response.is_success:
-        return fail("scenario", refusal(response))
-    answer = response.json()
+    answer = ask("scenario", url, client, method, path, body)
+    if isinstance(answer, int):
+        return answer
     if args.list:
         print(listing(answer["scenarios"]), flush=True)
         return 0
