@@ -29,6 +29,11 @@ class PastDay:
     users_paid: int  # distinct investors paid anything
     pool_recipients: int  # distinct investors paid from either pool
 
+    @classmethod
+    def summed(cls, day: dict, slots: list[dict], summary: dict) -> PastDay:
+        """The day with its ledger summary (``Store.summaries``: paid, usersPaid, poolRecipients)."""
+        return cls(day, slots, summary["paid"], summary["usersPaid"], summary["poolRecipients"])
+
     @property
     def status(self) -> str:
         return overall_status([s["status"] for s in self.slots])

@@ -18,12 +18,18 @@ import time
 import httpx
 
 
+def control_client(url: str | None = None, control_token: str | None = None, timeout: float = 30) -> httpx.Client:
+    """A client of a running mock's ``/__mock/`` API, as the fixtures reach it: ``url``, else
+    ``MOCK_URL``, else the default address; ``control_token``, else ``MOCK_CONTROL_TOKEN``."""
+    url = (url or os.environ.get("MOCK_URL") or "http://127.0.0.1:5000").rstrip("/")
+    token = control_token or os.environ.get("MOCK_CONTROL_TOKEN")
+    headers = {"X-Mock-Control-Token": token} if token else {}
+    return httpx.Client(base_url=f"{url}/__mock", headers=headers, timeout=timeout)
+
+
 class RequestJournal:
     def __init__(self, url: str | None = None, control_token: str | None = None) -> None:
-        url = (url or os.environ.get("MOCK_URL") or "http://127.0.0.1:5000").rstrip("/")
-        token = control_token or os.environ.get("MOCK_CONTROL_TOKEN")
-        headers = {"X-Mock-Control-Token": token} if token else {}
-        self.client = httpx.Client(base_url=f"{url}/__mock", headers=headers, timeout=30)
+        self.client = control_client(url, control_token)
 
     def clear(self) -> int:
         return self.client.request("DELETE", "/requests", json={}).raise_for_status().json()["cleared"]

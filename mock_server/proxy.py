@@ -221,14 +221,17 @@ class ValidatingProxy:
         self.unanswered += 1
         self.say(f"UPSTREAM DOWN {request.method} {request.url.path}: {reason}; answered 502")
         body = envelope(502, "BAD_GATEWAY", f"Bad gateway: {reason}")
-        op = operation(request.method, request.url.path)
+        self.record(request, readable_body(raw), 502, body, operation(request.method, request.url.path), [reason])
+        return JSONResponse(body, status_code=502)
+
+    def record(self, request: Request, sent, status: int, answer, op: dict | None, problems: list[str]) -> None:
+        """One exchange in the proxy's journal, credentials redacted, with what was wrong with it."""
         self.journal.record({
             "wallTime": to_iso(datetime.now(UTC)), "method": request.method, "path": request.url.path,
             "query": redact(dict(request.query_params)), "headers": redact_headers(request.headers.items()),
-            "body": readable_body(raw), "status": 502, "response": body,
-            "operationId": op["operationId"] if op else None, "problems": [reason],
+            "body": sent, "status": status, "response": answer,
+            "operationId": op["operationId"] if op else None, "problems": problems,
         })  # fmt: skip
-        return JSONResponse(body, status_code=502)
 
     def check(self, request: Request, raw: bytes, upstream: httpx.Response) -> None:
         method, path, status = request.method, request.url.path, upstream.status_code
@@ -252,13 +255,7 @@ class ValidatingProxy:
             self.violations.append(violation)
             self.say(violation.line())
             reported.append(f"{problem} ({rule})")
-        headers = redact_headers(request.headers.items())
-        self.journal.record({
-            "wallTime": to_iso(datetime.now(UTC)), "method": method, "path": path,
-            "query": redact(dict(request.query_params)), "headers": headers, "body": sent, "status": status,
-            "response": readable_body(upstream.content), "operationId": op["operationId"] if op else None,
-            "problems": reported,
-        })  # fmt: skip
+        self.record(request, sent, status, readable_body(upstream.content), op, reported)
 
 
 def build_proxy(proxy: ValidatingProxy, origins: tuple[str, ...], on_exit: Callable[[], None]) -> Starlette:

@@ -11,10 +11,9 @@ A built-in scenario by name, or a scenario file by path (its content is sent). T
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-import httpx
+from .journal_client import control_client
 
 
 class ScenarioRefused(AssertionError):
@@ -23,10 +22,7 @@ class ScenarioRefused(AssertionError):
 
 class Scenarios:
     def __init__(self, url: str | None = None, control_token: str | None = None) -> None:
-        url = (url or os.environ.get("MOCK_URL") or "http://127.0.0.1:5000").rstrip("/")
-        token = control_token or os.environ.get("MOCK_CONTROL_TOKEN")
-        headers = {"X-Mock-Control-Token": token} if token else {}
-        self.client = httpx.Client(base_url=f"{url}/__mock", headers=headers, timeout=60)
+        self.client = control_client(url, control_token, timeout=60)  # a week of history takes seconds
 
     def __call__(self, scenario: str | Path, *, start: str | None = None) -> dict:
         """Reset the mock and build ``scenario`` (from ``start``, an ISO instant or ``now``, when

@@ -27,16 +27,7 @@ def past_days(services: Services, start: str | None, end: str | None) -> list[Pa
     """Every distributed date from ``start`` to ``end`` (open or archived), newest first."""
     days = [(day, slots) for day, slots in services.store.days.between(start, end) if slots]
     ledger = services.store.summaries([day for day, _ in days])
-    return [
-        PastDay(
-            day,
-            slots,
-            ledger[day["date"]]["paid"],
-            ledger[day["date"]]["usersPaid"],
-            ledger[day["date"]]["poolRecipients"],
-        )
-        for day, slots in days
-    ]
+    return [PastDay.summed(day, slots, ledger[day["date"]]) for day, slots in days]
 
 
 def ended_days(services: Services, start: str | None, end: str | None, status: str | None) -> list[PastDay]:
