@@ -19,8 +19,8 @@ from connexion.resolver import Resolver
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mock_server.fixtures import read_yaml  # noqa: E402
-from mock_server.routes import operations  # noqa: E402
+from mock_server.http.routes import operations  # noqa: E402
+from mock_server.state.fixtures import read_yaml  # noqa: E402
 
 
 def token_info(token: str) -> dict:

@@ -40,7 +40,7 @@ from bench.profile_route import profile_route  # noqa: E402
 from bench.year import simulate_year  # noqa: E402
 from contract_tests.helpers import MULTI_QUEUE, QUEUE, THREE_SLOTS  # noqa: E402
 from contract_tests.target import free_port  # noqa: E402
-from mock_server.fixtures import read_yaml  # noqa: E402
+from mock_server.state.fixtures import read_yaml  # noqa: E402
 
 SECONDS = float(os.environ.get("BENCH_SECONDS", "10"))  # per server and endpoint, over ROUNDS
 ROUNDS = 9

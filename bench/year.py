@@ -10,8 +10,8 @@ import time
 
 from bench.asgi import call
 from mock_server.app import create_app
-from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso
+from mock_server.engine.clock import Clock
 from mock_server.settings import Settings
 
 START = "2026-01-01T06:00:00.000Z"  # 07:00 in Lagos

@@ -12,25 +12,25 @@ from connexion.middleware import MiddlewarePosition
 from connexion.resolver import Resolver
 from pymongo.database import Database
 
-from . import errors
-from .clock import Clock
-from .document_check import checked_once
 from .domain.timezones import Catalogue
-from .fixtures import load, read_yaml
-from .guard import GuardMiddleware
+from .engine.clock import Clock
+from .engine.runner import Runner
 from .handlers import handlers_of
 from .handlers.control import favicon
-from .journal import Journal
-from .middleware import CORS, AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
+from .http import errors
+from .http.document_check import checked_once
+from .http.guard import GuardMiddleware
+from .http.journal import Journal
+from .http.middleware import CORS, AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
+from .http.route_faults import RouteFaultMiddleware
+from .http.routes import METHODS, Routes
+from .http.services import Services, operation_rules
+from .http.validation import VALIDATORS
 from .resources import CONTRACT, CONTROL
-from .route_faults import RouteFaultMiddleware
-from .routes import METHODS, Routes
-from .runner import Runner
-from .services import Services, operation_rules
 from .settings import Settings
-from .state_file import StateFile
-from .store import Store, connect
-from .validation import VALIDATORS
+from .state.fixtures import load, read_yaml
+from .state.state_file import StateFile
+from .state.store import Store, connect
 
 log = logging.getLogger("mock_server")
 
@@ -41,7 +41,7 @@ CORS_HEADERS = ["Authorization", "Content-Type", "X-2FA-Code"]
 
 def with_security_handler(contract: dict) -> dict:
     """The published contract names no mock internals: the bearer scheme's handler is set here."""
-    contract["components"]["securitySchemes"]["bearerAuth"]["x-bearerInfoFunc"] = "mock_server.auth.bearer_info"
+    contract["components"]["securitySchemes"]["bearerAuth"]["x-bearerInfoFunc"] = "mock_server.http.auth.bearer_info"
     return contract
 
 

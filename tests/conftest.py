@@ -11,8 +11,8 @@ import pytest
 from contract_tests.in_process import in_process
 from contract_tests.target import free_port, wait_until_answers
 from mock_server.app import create_app
-from mock_server.clock import Clock
 from mock_server.domain.schedule import parse_iso
+from mock_server.engine.clock import Clock
 from mock_server.settings import Settings
 
 from .preloaded import Forked

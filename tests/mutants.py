@@ -35,16 +35,17 @@ MUTANTS = {
     ),
     "missing-field": _m(
         "SETTINGS lose timezoneOffset",
-        "views.py", '"timezoneOffset": format_offset(', '"timezoneOffse": format_offset(', "TC03", "TC08",
+        "views/wire.py", '"timezoneOffset": format_offset(', '"timezoneOffse": format_offset(', "TC03", "TC08",
     ),
     "no-2fa": _m(
         "2FA is not enforced",
-        "auth.py", "    if code is None:\n        raise ApiError(\n            403,\n            \"2FA_CODE_REQUIRED\"",
+        "http/auth.py",
+        "    if code is None:\n        raise ApiError(\n            403,\n            \"2FA_CODE_REQUIRED\"",
         "    if False:\n        raise ApiError(\n            403,\n            \"2FA_CODE_REQUIRED\"", "TC06",
     ),
     "slot-runs-twice": _m(
         "a finished slot goes back to PENDING once and runs again",
-        "store.py",
+        "state/store.py",
         '{"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": stored}}\n        )',
         '{"_id": slot_key(date, slot_number)}, {"$set": {"status": status, "executionDetails": stored}}\n        )\n'
         '        if status == "COMPLETED":\n'
@@ -68,7 +69,7 @@ MUTANTS = {
     ),
     "claim-ignores-status": _m(
         "a slot is claimed without checking it is still PENDING",
-        "store.py",
+        "state/store.py",
         'claim = {"_id": slot_key(date, slot_number), "status": "PENDING"}',
         'claim = {"_id": slot_key(date, slot_number)}', "TC22",
     ),
@@ -88,7 +89,7 @@ MUTANTS = {
     ),
     "totp-window-widened": _m(
         "2FA codes three steps off are accepted",
-        "auth.py", "TOTP_WINDOW_STEPS = 2", "TOTP_WINDOW_STEPS = 3", "TC07",
+        "http/auth.py", "TOTP_WINDOW_STEPS = 2", "TOTP_WINDOW_STEPS = 3", "TC07",
     ),
 }  # fmt: skip
 
@@ -107,7 +108,7 @@ def write_copy(name: str, into: Path) -> Path:
     text = text.replace(mutant.old, mutant.new)
     text = text.replace("validate_responses=True", "validate_responses=False")  # the suite must notice
     source.write_text(text, encoding="utf-8")
-    contract_target = package / "contract_target.py"
+    contract_target = package / "tools" / "contract_target.py"
     contract_target.write_text(
         contract_target.read_text(encoding="utf-8").replace("validate_responses=True", "validate_responses=False")
     )

@@ -12,7 +12,7 @@ import pyotp
 import pytest
 
 from contract_tests.in_process import in_process
-from mock_server.storm import StormWatch
+from mock_server.http.storm import StormWatch
 
 from .conftest import admin_headers, make_app
 

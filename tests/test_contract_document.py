@@ -9,8 +9,8 @@ import pytest
 from connexion.json_schema import resolve_refs
 from openapi_spec_validator import validate
 
-from mock_server.fixtures import read_yaml
 from mock_server.resources import CONTRACT, CONTROL
+from mock_server.state.fixtures import read_yaml
 
 pytestmark = pytest.mark.xdist_group("contract_document")  # its tests share one module fixture: one worker
 
@@ -258,7 +258,7 @@ def test_connexion_checks_a_document_until_it_passes_and_then_remembers_it(tmp_p
     from connexion.exceptions import InvalidSpecification
     from connexion.spec import OpenAPISpecification, Specification
 
-    from mock_server import document_check
+    from mock_server.http import document_check
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     monkeypatch.setattr(document_check, "_passed", set())

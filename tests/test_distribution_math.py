@@ -14,8 +14,8 @@ from mock_server.domain.distribution import (
     split_evenly,
     validate_queue,
 )
-from mock_server.runner import stored_stats
-from mock_server.views import execution_view, status_view
+from mock_server.engine.runner import stored_stats
+from mock_server.views.wire import execution_view, status_view
 
 
 def test_money_rounds_half_up_to_the_cent():

@@ -8,7 +8,7 @@ from starlette.testclient import TestClient
 
 from contract_tests.helpers import MULTI_QUEUE, THREE_SLOTS
 from mock_server.domain.distribution import Payment
-from mock_server.runner import Runner
+from mock_server.engine.runner import Runner
 
 from .conftest import admin_headers, at, make_app
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server.fixtures import read_yaml
+from mock_server.state.fixtures import read_yaml
 
 pytestmark = pytest.mark.xdist_group("hostile_input")  # its tests share one module fixture: one worker
 

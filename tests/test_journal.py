@@ -13,7 +13,7 @@ import tracemalloc
 import httpx
 from starlette.testclient import TestClient
 
-from mock_server.journal import Journal
+from mock_server.http.journal import Journal
 
 from .conftest import admin_headers, make_app
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from mock_server.fixtures import read_yaml
+from mock_server.http.routes import operations
 from mock_server.resources import CONTRACT
-from mock_server.routes import operations
 from mock_server.scenarios.files import builtin, problems
+from mock_server.state.fixtures import read_yaml
 
 from .conftest import admin_headers, make_app
 from .preloaded import run_module

@@ -28,7 +28,7 @@ def functions(path: Path):
 def test_every_store_write_tells_the_runner_something_changed():
     forgetful = [
         name
-        for name, calls in functions(MOCK / "store.py")
+        for name, calls in functions(MOCK / "state" / "store.py")
         if calls & WRITES and not calls & {"_changed", "bump"} and name != "__init__"
     ]
     assert not forgetful, f"store writes that do not bump the version the runner relies on: {forgetful}"
@@ -39,7 +39,7 @@ def test_due_work_runs_in_one_place_on_the_request_path():
     only the two writes that make a past slot due (queue, force-reset) run it again before answering,
     so that their answer shows what a read right after shows."""
     callers = {str(path.relative_to(ROOT)) for path in MOCK.rglob("*.py") if ".catch_up()" in path.read_text()}
-    assert callers == {"mock_server/app.py", "mock_server/middleware.py", "mock_server/handlers/declarations.py"}
+    assert callers == {"mock_server/app.py", "mock_server/http/middleware.py", "mock_server/handlers/declarations.py"}
     assert (MOCK / "handlers" / "declarations.py").read_text().count(".catch_up()") == 2
 
 
@@ -57,15 +57,17 @@ def test_no_private_names_of_other_modules():
     ).stdout.splitlines()
     foreign = [line for line in found if "self._" not in line and "._id" not in line]
     # The one exception, named: Connexion has no switch for its check of a document at start-up, so
-    # mock_server.document_check stands in for it while an app is built (pinned by the test below).
+    # mock_server.http.document_check stands in for it while an app is built (pinned by the test below).
     foreign = [line for line in foreign if not (line.startswith(DOCUMENT_CHECK) and CONNEXION_CHECK in line)]
     assert not foreign, foreign
 
 
-DOCUMENT_CHECK, CONNEXION_CHECK = "mock_server/document_check.py:", "OpenAPISpecification._validate_spec"
+DOCUMENT_CHECK, CONNEXION_CHECK = "mock_server/http/document_check.py:", "OpenAPISpecification._validate_spec"
 
 
-@pytest.mark.parametrize("module", ["mock_server.auth", "mock_server.validation", "mock_server.document_check"])
+@pytest.mark.parametrize(
+    "module", ["mock_server.http.auth", "mock_server.http.validation", "mock_server.http.document_check"]
+)
 def test_connexion_is_the_tested_minor_version(module):
     """We build on Connexion's request path (security handler, body validator) and stand in for its
     document check at start-up: an upgrade past the tested minor must be a decision, not an accident.

@@ -13,9 +13,9 @@ import inspect
 import re
 from collections.abc import Callable
 
-from ..auth import spend_pending_code
-from ..routes import operations
-from ..services import request_scope
+from ..http.auth import spend_pending_code
+from ..http.routes import operations
+from ..http.services import request_scope
 from . import admin_app, control, declarations, history, scenarios, schedule, session, status, two_factor
 
 MODULES = {

@@ -4,10 +4,10 @@ pool qualifiers."""
 from __future__ import annotations
 
 from ..domain.schedule import platform_day_start_utc
-from ..errors import ApiError
-from ..services import Services, current
-from ..today import schedule_in_force
-from ..views import qualifier_counts
+from ..http.errors import ApiError
+from ..http.services import Services, current
+from ..views.today import schedule_in_force
+from ..views.wire import qualifier_counts
 
 
 def _caller(token_info: dict) -> dict:

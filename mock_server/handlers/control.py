@@ -9,9 +9,6 @@ from urllib.parse import quote
 import pyotp
 from starlette.responses import Response
 
-from .. import auth
-from ..authenticator import otpauth_uri, qr_png
-from ..clock import EARLIEST, LATEST, wall_now, within_bounds
 from ..domain.schedule import (
     day_end,
     local_to_utc,
@@ -23,12 +20,15 @@ from ..domain.schedule import (
     to_local_iso,
 )
 from ..domain.timezones import label, zone
-from ..errors import ApiError
+from ..engine.clock import EARLIEST, LATEST, wall_now, within_bounds
+from ..http import auth
+from ..http.errors import ApiError
+from ..http.route_faults import selector_problems
+from ..http.services import Services, current
 from ..resources import STATIC_DIR
-from ..route_faults import selector_problems
-from ..services import Services, current
-from ..store import EXPORTS_KEPT
-from ..today import schedule_in_force, today, today_status
+from ..state.store import EXPORTS_KEPT
+from ..views.authenticator import otpauth_uri, qr_png
+from ..views.today import schedule_in_force, today, today_status
 
 
 def clock_view(services: Services) -> dict:

@@ -6,10 +6,10 @@ from starlette.responses import Response
 
 from ..domain.distribution import plan_day, with_pools
 from ..domain.modification import plan_modification
-from ..errors import ApiError
-from ..services import current
-from ..store import DuplicateKeyError
-from ..today import schedule_in_force, today, today_status
+from ..http.errors import ApiError
+from ..http.services import current
+from ..state.store import DuplicateKeyError
+from ..views.today import schedule_in_force, today, today_status
 
 ALREADY_QUEUED = "Today's distribution has already been queued. Check status for details."
 

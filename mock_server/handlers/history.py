@@ -9,9 +9,9 @@ from datetime import date
 from connexion import request
 
 from ..domain.schedule import to_iso
-from ..errors import ApiError
-from ..history import PastDay, details_view, history_csv, history_page
-from ..services import Services, current
+from ..http.errors import ApiError
+from ..http.services import Services, current
+from ..views.history import PastDay, details_view, history_csv, history_page
 
 
 def _date(value: str | None, name: str) -> str | None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..errors import ApiError
+from ..http.errors import ApiError
+from ..http.services import current
 from ..scenarios.files import builtin, summary
-from ..services import current
 
 
 async def build(*args, **kwargs) -> dict:

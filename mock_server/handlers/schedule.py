@@ -7,11 +7,11 @@ import json
 from bson import ObjectId
 from starlette.responses import Response
 
-from .. import json_input
 from ..domain.schedule import preview_slots, to_iso
-from ..errors import ApiError
-from ..services import Services, current
-from ..views import preview_view, settings_view, timezones_view
+from ..http import json_input
+from ..http.errors import ApiError
+from ..http.services import Services, current
+from ..views.wire import preview_view, settings_view, timezones_view
 
 NO_SCHEDULE = "No distribution schedule configured"
 

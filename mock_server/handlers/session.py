@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ..auth import check_totp, mint_token, spend_code
-from ..errors import ApiError
-from ..services import current
+from ..http.auth import check_totp, mint_token, spend_code
+from ..http.errors import ApiError
+from ..http.services import current
 
 
 def public_user(user: dict) -> dict:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.responses import Response
 
-from ..services import current
-from ..views import cron_status_view
+from ..http.services import current
+from ..views.wire import cron_status_view
 
 
 async def get_cron_status(**_) -> Response:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import secrets
 
-from ..auth import check_totp
-from ..authenticator import new_backup_codes, new_secret, otpauth_uri, qr_data_url
-from ..errors import ApiError
-from ..services import current
+from ..http.auth import check_totp
+from ..http.errors import ApiError
+from ..http.services import current
+from ..views.authenticator import new_backup_codes, new_secret, otpauth_uri, qr_data_url
 from .session import public_user
 
 

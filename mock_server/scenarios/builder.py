@@ -15,12 +15,12 @@ from datetime import datetime
 
 from connexion.context import _scope
 
-from ..clock import wall_now
 from ..domain.schedule import parse_iso, to_iso
-from ..errors import ApiError
-from ..fixtures import Fixtures
+from ..engine.clock import wall_now
 from ..handlers.control import reset_to_fixtures
-from ..services import SCOPE_KEY, Services
+from ..http.errors import ApiError
+from ..http.services import SCOPE_KEY, Services
+from ..state.fixtures import Fixtures
 from .steps import STEPS, body_problems
 
 BUILT_EXECUTION_MS = 1  # a built slot's executionTimeMs: the same on every build and machine

@@ -14,9 +14,9 @@ import yaml
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from jsonschema import Draft4Validator
 
-from ..fixtures import read_yaml
+from ..http.validation import explain
 from ..resources import CONTROL
-from ..validation import explain
+from ..state.fixtures import read_yaml
 
 BUILTIN_DIR = Path(__file__).resolve().parent / "builtin"
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from jsonschema import Draft4Validator
 
-from ..fixtures import read_yaml
 from ..handlers import control, declarations, schedule
+from ..http.routes import operations
+from ..http.services import Services
+from ..http.validation import RULES, explain
 from ..resources import CONTRACT
-from ..routes import operations
-from ..services import Services
-from ..validation import RULES, explain
+from ..state.fixtures import read_yaml
 
 ADMIN = "admin@novunt.test"  # who queues a scenario's days (the fixture admin, as the admin app would)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import functools
 from datetime import date
 
-from .domain.distribution import ros_payout
-from .domain.schedule import EffectiveSchedule
-from .services import Services
-from .views import Projection, status_view
+from ..domain.distribution import ros_payout
+from ..domain.schedule import EffectiveSchedule
+from ..http.services import Services
+from .wire import Projection, status_view
 
 
 def schedule_in_force(services: Services) -> EffectiveSchedule:

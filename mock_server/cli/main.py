@@ -1,8 +1,8 @@
 """``novunt-mock``: serve the mock, move a running mock's clock, verify a backend against the contract.
 
 This module is the command line (its options and which module does each command); the commands are
-in ``cli_serve`` (serve, proxy, reset), ``cli_remote`` (clock, requests), ``cli_scenario`` (scenario)
-and ``cli_suite`` (verify, fuzz).
+in ``serve`` (serve, proxy, reset), ``remote`` (clock, requests), ``scenario`` (scenario)
+and ``suite`` (verify, fuzz).
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from .cli_common import DEFAULT_URL, DEFAULTS
-from .clock import within_bounds
-from .domain.schedule import parse_iso
-from .fixtures import PROFILES
+from ..domain.schedule import parse_iso
+from ..engine.clock import within_bounds
+from ..state.fixtures import PROFILES
+from .common import DEFAULT_URL, DEFAULTS
 
 # Each command, by the module that does it: cli_serve starts servers, cli_remote talks to a running
 # mock, cli_suite runs the contract suite. Imported when chosen (serve need not import pytest).
 COMMANDS = {
-    "serve": "cli_serve", "reset": "cli_serve", "proxy": "cli_serve",
-    "clock": "cli_remote", "requests": "cli_remote", "scenario": "cli_scenario",
-    "verify": "cli_suite", "fuzz": "cli_suite",
+    "serve": "serve", "reset": "serve", "proxy": "serve",
+    "clock": "remote", "requests": "remote", "scenario": "scenario",
+    "verify": "suite", "fuzz": "suite",
 }  # fmt: skip
 
 

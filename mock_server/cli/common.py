@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from .settings import Settings
+from ..settings import Settings
 
 DEFAULTS = Settings()  # every option's default, from the one place that states it
 DEFAULT_URL = f"http://{DEFAULTS.host}:{DEFAULTS.port}"

@@ -22,9 +22,9 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..settings import Settings
 from .errors import ApiError
 from .routes import Routes
-from .settings import Settings
 
 CONTROL = "/__mock"
 EXPORTS = "/__mock/exports/"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from bson import json_util
 
-from .clock import Clock
+from ..engine.clock import Clock
 from .store import Store
 
 

@@ -11,9 +11,9 @@ from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..domain.schedule import to_iso
+from ..engine.clock import wall_now
 from . import json_input
-from .clock import wall_now
-from .domain.schedule import to_iso
 from .errors import ApiError
 from .journal import KEPT_BYTES, problems_of, readable_body, redact, redact_headers
 from .services import SCOPE_KEY, Services

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 
-from .cli_common import fail
-from .cli_remote import Refused, ask, control_client
-from .scenarios.files import ScenarioError, builtin, parse
+from ..scenarios.files import ScenarioError, builtin, parse
+from .common import fail
+from .remote import Refused, ask, control_client
 
 
 def scenario_request(args: argparse.Namespace) -> tuple[str, str, dict | None]:

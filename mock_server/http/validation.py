@@ -18,9 +18,9 @@ from jsonschema.exceptions import ValidationError
 from starlette.datastructures import Headers, QueryParams
 from starlette.types import Receive, Scope
 
-from .domain.distribution import validate_queue
-from .domain.modification import validate_modification
-from .domain.schedule import validate_slots
+from ..domain.distribution import validate_queue
+from ..domain.modification import validate_modification
+from ..domain.schedule import validate_slots
 from .errors import ApiError
 from .journal import carries_secret
 from .services import Services, body_sent, parsed_body, raw_body, services_of

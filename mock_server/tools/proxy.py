@@ -33,9 +33,9 @@ from starlette.routing import Route
 
 from contract_tests.contract import Exchange, operation, schema_problems
 
-from .domain.schedule import to_iso
-from .errors import envelope
-from .journal import Journal, readable_body, redact, redact_headers
+from ..domain.schedule import to_iso
+from ..http.errors import envelope
+from ..http.journal import Journal, readable_body, redact, redact_headers
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
               "content-encoding", "proxy-authorization", "te", "trailer"}  # fmt: skip

@@ -41,8 +41,8 @@ from pymongo import ASCENDING, ReturnDocument
 from pymongo.database import Database
 from pymongo.errors import DuplicateKeyError
 
-from .domain.distribution import KINDS, Payment, Stake, exact
-from .domain.schedule import EffectiveSchedule, effective_schedule
+from ..domain.distribution import KINDS, Payment, Stake, exact
+from ..domain.schedule import EffectiveSchedule, effective_schedule
 from .fixtures import Fixtures
 
 __all__ = ["DuplicateKeyError", "Store"]

@@ -14,8 +14,8 @@ import queue
 import socket
 from urllib.parse import urlsplit
 
-from .cli_common import DEFAULTS, fail
-from .settings import Settings
+from ..settings import Settings
+from .common import DEFAULTS, fail
 
 # Seconds a stopping server waits for requests in flight (a slow upstream, an injected delay) before
 # it cancels them: the first Ctrl-C stops it.
@@ -91,7 +91,7 @@ def _bind(host: str, port: int) -> socket.socket:
 def invalid_document(invalid: Exception) -> str:
     """Connexion's refusal of a document (a jsonschema error, whose message may quote a whole subtree) as
     one line: the place in the document and the start of the reason."""
-    from .resources import OPENAPI_DIR
+    from ..resources import OPENAPI_DIR
 
     where = "/".join(str(part) for part in getattr(invalid, "absolute_path", ())) or "its top level"
     reason = " ".join(str(getattr(invalid, "message", invalid)).split())
@@ -102,7 +102,7 @@ def invalid_document(invalid: Exception) -> str:
 def serve(args: argparse.Namespace) -> int:
     from connexion.exceptions import InvalidSpecification
 
-    from .app import create_app
+    from ..app import create_app
 
     listener = _log_in_background()
     logging.getLogger("connexion").setLevel(logging.WARNING)
@@ -140,9 +140,9 @@ def _build_scenario(services, args: argparse.Namespace) -> str:
     A file with a mistake, or a step the mock refuses: ``ScenarioError``, one line."""
     import asyncio
 
-    from .errors import ApiError
-    from .scenarios.builder import build
-    from .scenarios.files import ScenarioError, resolve
+    from ..http.errors import ApiError
+    from ..scenarios.builder import build
+    from ..scenarios.files import ScenarioError, resolve
 
     scenario = resolve(args.scenario)
     start = args.start_time.isoformat() if args.start_time else None
@@ -193,9 +193,9 @@ def _log_in_background() -> logging.handlers.QueueListener:
 
 
 def reset(args: argparse.Namespace) -> int:
-    from .fixtures import load
-    from .state_file import StateFile
-    from .store import Store, connect
+    from ..state.fixtures import load
+    from ..state.state_file import StateFile
+    from ..state.store import Store, connect
 
     if bool(args.mongo_uri) == bool(args.state_file):
         return fail("reset", "give exactly one of --mongo-uri and --state-file")
@@ -211,7 +211,7 @@ def reset(args: argparse.Namespace) -> int:
 
 
 def proxy(args: argparse.Namespace) -> int:
-    from . import proxy as validating
+    from ..tools import proxy as validating
 
     origins = tuple(args.origins or DEFAULTS.origins)
     if "*" in origins:

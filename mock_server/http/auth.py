@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 import jwt
 import pyotp
 
-from .clock import wall_now
+from ..engine.clock import wall_now
 from .errors import ApiError, unauthorized_message
 from .services import SCOPE_KEY, Services, parsed_body, services_of
 

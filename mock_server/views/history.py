@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .domain.distribution import exact, overall_status
-from .views import wire, wire_percent
+from ..domain.distribution import exact, overall_status
+from .wire import wire, wire_percent
 
 
 @dataclass(frozen=True)

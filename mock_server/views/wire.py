@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from .domain.distribution import exact, money, overall_status
-from .domain.schedule import (
+from ..domain.distribution import exact, money, overall_status
+from ..domain.schedule import (
     EffectiveSchedule,
     Slot,
     describe_duration,
@@ -24,7 +24,7 @@ from .domain.schedule import (
     to_local_iso,
     upcoming_executions,
 )
-from .domain.timezones import Catalogue, label, zone
+from ..domain.timezones import Catalogue, label, zone
 
 
 def next_execution_list(schedule: EffectiveSchedule, now: datetime) -> list[dict]:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from .cli_common import DEFAULT_URL, fail
+from .common import DEFAULT_URL, fail
 
 
 class Refused(Exception):
@@ -103,8 +103,8 @@ def clock(args: argparse.Namespace) -> int:
 
 
 def requests(args: argparse.Namespace) -> int:
-    from .journal import one_line
-    from .journal_client import RequestJournal
+    from ..http.journal import one_line
+    from ..tools.journal_client import RequestJournal
 
     try:
         url = mock_url(args)

@@ -15,18 +15,18 @@ from connexion.context import scope as current_scope
 from connexion.jsonifier import Jsonifier
 from starlette.responses import Response
 
-from .clock import Clock
-from .domain.timezones import Catalogue
-from .fixtures import Fixtures
+from ..domain.timezones import Catalogue
+from ..engine.clock import Clock
+from ..settings import Settings
+from ..state.fixtures import Fixtures
+from ..state.store import Store
 from .journal import Journal
 from .routes import Routes, operations
-from .settings import Settings
-from .store import Store
 from .storm import StormWatch
 
 if TYPE_CHECKING:
-    from .runner import Runner
-    from .state_file import StateFile
+    from ..engine.runner import Runner
+    from ..state.state_file import StateFile
 
 SCOPE_KEY = "mock_server"
 JSON = Jsonifier()  # Connexion's own serializer: the same bytes as a handler's returned value

@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from ..domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, pool_payments, ros_payments
+from ..domain.schedule import parse_iso, to_iso
+from ..state.store import Store
 from .clock import Clock
-from .domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, pool_payments, ros_payments
-from .domain.schedule import parse_iso, to_iso
-from .store import Store
 
 
 @dataclass(frozen=True)

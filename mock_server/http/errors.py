@@ -16,10 +16,10 @@ from connexion.exceptions import ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
-from .domain.modification import DayNotModifiable, InvalidModification
+from ..domain.modification import DayNotModifiable, InvalidModification
 from .routes import Routes
 
-log = logging.getLogger("mock_server.errors")
+log = logging.getLogger("mock_server.http.errors")
 
 CODES_BY_STATUS = {
     400: "VALIDATION_ERROR",

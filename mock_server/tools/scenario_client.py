@@ -31,7 +31,7 @@ class Scenarios:
         if isinstance(scenario, str) and scenario in self.names():
             response = self.client.post(f"/scenarios/{scenario}", json=options)
         else:
-            from .scenarios.files import parse
+            from ..scenarios.files import parse
 
             content = parse(Path(scenario).read_text(encoding="utf-8"), str(scenario))
             response = self.client.post("/scenarios", json=json.loads(json.dumps({**content, **options}, default=str)))

@@ -13,10 +13,10 @@ import pytest
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_contract_mock_app(start: str):
-    from .app import create_app
-    from .clock import Clock
-    from .domain.schedule import parse_iso
-    from .settings import Settings
+    from ..app import create_app
+    from ..domain.schedule import parse_iso
+    from ..engine.clock import Clock
+    from ..settings import Settings
 
     # In process, the test client calls itself "testserver": the only host it can be reached as.
     settings = Settings(validate_responses=True, frozen=True, log_requests=False, allowed_hosts=("testserver",))
@@ -34,7 +34,7 @@ def pytest_contract_mock_command(port: int, start: str) -> list[str]:
 @pytest.fixture
 def mock_requests():
     """The running mock's request journal (``MOCK_URL``, default http://127.0.0.1:5000): clear it,
-    drive your app, then assert what the app sent (``mock_server.journal_client``)."""
+    drive your app, then assert what the app sent (``mock_server.tools.journal_client``)."""
     from .journal_client import RequestJournal
 
     journal = RequestJournal()
@@ -45,7 +45,7 @@ def mock_requests():
 @pytest.fixture
 def mock_scenario():
     """Build a scenario on the running mock (``MOCK_URL``): ``mock_scenario("slot-failed")``, or a
-    scenario file's path; answers what was built (``mock_server.scenario_client``)."""
+    scenario file's path; answers what was built (``mock_server.tools.scenario_client``)."""
     from .scenario_client import Scenarios
 
     scenarios = Scenarios()
