@@ -54,6 +54,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@out=$$($(BIN)/radon cc -n D -s mock_server contract_tests); test -z "$$out" || { echo "functions above grade C:"; echo "$$out"; exit 1; }
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/openapi-spec-validator openapi/contract.yaml openapi/control.yaml
 	@if command -v npm >/dev/null 2>&1; then \
 	  npm ci --prefix tools --silent --no-audit --no-fund && \

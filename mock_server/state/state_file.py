@@ -14,11 +14,20 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import Protocol
 
 from bson import json_util
 
-from ..engine.clock import Clock
 from .store import Store
+
+
+class Clock(Protocol):
+    """What the state file keeps of the simulated clock (``engine.clock.Clock`` is one): the state sits
+    below the engine, so it names only the two calls it makes."""
+
+    def snapshot(self) -> dict: ...
+
+    def restore(self, saved: dict) -> None: ...
 
 
 class StateFile:

@@ -8,11 +8,24 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from typing import Protocol
 
 from ..domain.distribution import ros_payout
 from ..domain.schedule import EffectiveSchedule
-from ..http.services import Services
+from ..engine.clock import Clock
+from ..state.store import Store
 from .wire import Projection, status_view
+
+
+class Services(Protocol):
+    """What today's views read (a request's ``http.services.Services`` is one): views sit below the
+    HTTP layer, so they name only the store and the clock."""
+
+    @property
+    def store(self) -> Store: ...
+
+    @property
+    def clock(self) -> Clock: ...
 
 
 def schedule_in_force(services: Services) -> EffectiveSchedule:
