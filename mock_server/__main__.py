@@ -6,4 +6,4 @@ from .cli import COMMANDS, main
 
 if __name__ == "__main__":
     args = sys.argv[1:]
-    sys.exit(main(args if args and args[0] in {*COMMANDS, "-h", "--help"} else ["serve", *args]))
+    sys.exit(main(args if args and args[0] in {*COMMANDS, "watch", "-h", "--help"} else ["serve", *args]))

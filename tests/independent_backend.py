@@ -2,8 +2,9 @@
 
 Written from BRIEF.md alone, on bare Starlette, sharing no code with ``mock_server``: the contract
 suite must pass against it when it is correct and fail, naming a case, for each planted fault
-(``FAULTS``). It runs on the wall clock, as a real backend does, and holds one day of distribution
-that is half run: slot 1 COMPLETED twenty minutes ago, slot 2 PENDING in twenty minutes.
+(``FAULTS``; ``WATCH_FAULTS`` are those only a watch over time sees). It runs on the wall clock, as a
+real backend does, and holds one day of distribution that is half run: slot 1 COMPLETED twenty
+minutes ago, slot 2 PENDING in twenty minutes.
 
 Its zone is picked at start so that the local date differs from the UTC date, so that a backend
 computing "today" in UTC is visible at any hour of the day.
@@ -57,6 +58,10 @@ FAULTS = {
     "message-without-field": "a 400's message is only 'Validation failed', naming no field",
     **independent_days.FAULTS,
 }
+# Faults no single reading shows: only a watch over time does (``tests/test_watch_independent.py``).
+WATCH_FAULTS = {
+    "completed-slot-amounts-change": "slot 1, COMPLETED, shows twice what it paid from the second status read on",
+}
 REQUIRED = {
     "UTC", "Africa/Lagos", "Africa/Cairo", "Africa/Johannesburg", "Africa/Nairobi", "America/New_York",
     "America/Chicago", "America/Denver", "America/Los_Angeles", "America/Sao_Paulo", "Europe/London",
@@ -109,9 +114,9 @@ class Problem(Exception):
 
 class Backend:
     def __init__(self, faults: set[str]) -> None:
-        unknown = faults - set(FAULTS)
+        unknown = faults - set(FAULTS) - set(WATCH_FAULTS)
         if unknown:
-            raise SystemExit(f"unknown faults {sorted(unknown)}; known: {sorted(FAULTS)}")
+            raise SystemExit(f"unknown faults {sorted(unknown)}; known: {sorted({**FAULTS, **WATCH_FAULTS})}")
         self.faults = faults
         self.key = secrets.token_hex(32)
         self.totp_secret = pyotp.random_base32(32)
@@ -137,6 +142,7 @@ class Backend:
         }
         self.day = local.date()
         self.day_slots = [dict(s) for s in self.schedule["schedules"]]
+        self.status_reads = 0  # of today's status
 
     # -- identities --------------------------------------------------------------------------------
     def token(self, role: str, two_fa: bool, verified: bool = True) -> str:
@@ -228,13 +234,15 @@ class Backend:
             del view["timezoneOffset"]
         return view
 
-    def slot(self, slot: dict, day: date, state: str, paid: int = STAKES, error: str | None = None) -> dict:
+    def slot(
+        self, slot: dict, day: date, state: str, paid: int = STAKES, error: str | None = None, times: int = 1
+    ) -> dict:
         """One slot of ``day`` as today's status shows it: a COMPLETED or FAILED slot with what it paid."""
         at = when(day, slot["hour"], slot["minute"], slot["second"], self.zone)
         pools = 0 if state == "FAILED" else 1
         details = {
             "executedAt": instant(at), "executionTimeMs": 7,
-            "rosStats": {"processedStakes": paid, "totalDistributed": paid * STAKE_PAYOUT},
+            "rosStats": {"processedStakes": paid, "totalDistributed": paid * STAKE_PAYOUT * times},
             "premiumPoolStats": {"usersReceived": 2 * pools, "totalDistributed": 100.0 * pools},
             "performancePoolStats": {"usersReceived": 3 * pools, "totalDistributed": 50.0 * pools},
             "error": error,
@@ -253,7 +261,9 @@ class Backend:
             at = when(self.day, slot["hour"], slot["minute"], slot["second"], self.zone)
             done = at <= now and not (index == 1 and "overdue-pending" in self.faults)
             paid = 0 if index == 1 and "completed-slot-pays-zero" in self.faults else STAKES
-            slots.append(self.slot(slot, self.day, "COMPLETED" if done else "PENDING", paid))
+            rewritten = index == 0 and self.status_reads > 1 and "completed-slot-amounts-change" in self.faults
+            state = "COMPLETED" if done else "PENDING"
+            slots.append(self.slot(slot, self.day, state, paid, times=2 if rewritten else 1))
         return self.day_of(self.day, slots)
 
     def day_of(self, day: date, slots: list[dict]) -> Day:
@@ -270,6 +280,7 @@ class Backend:
 
     def status(self) -> dict:
         now = datetime.now(UTC)
+        self.status_reads += 1
         day = self.today()
         slots = day.slots
         finished = [s for s in slots if s["executionDetails"]]
@@ -678,7 +689,7 @@ def build(backend: Backend) -> Starlette:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=5077)
-    parser.add_argument("--fault", action="append", default=[], choices=sorted(FAULTS))
+    parser.add_argument("--fault", action="append", default=[], choices=sorted({**FAULTS, **WATCH_FAULTS}))
     args = parser.parse_args()
     backend = Backend(set(args.fault))
     print(f"token={backend.token('admin', True)}", flush=True)

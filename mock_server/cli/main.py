@@ -287,11 +287,17 @@ def build_parser() -> Parser:
     add_target_options(fuzz)
     fuzz.add_argument("--examples", type=_positive, default=100, help="examples per operation (default 100)")
     fuzz.add_argument("--seed", type=int, help="a Hypothesis seed, to reproduce a run")
+    commands.add_parser("watch", add_help=False, help="watch a backend through the day, read-only, with alerts "
+                        "(contract_tests.watch; see novunt-mock watch --help)")  # fmt: skip
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["watch"]:  # its options are its own: contract_tests.watch, handed the rest whole
+        from contract_tests.watch import main as watch
+
+        return watch(argv[1:], prog="novunt-mock watch")
     passed: list[str] = []
     if "--" in argv:  # everything after -- goes to pytest as it is
         at = argv.index("--")
