@@ -112,7 +112,9 @@ def overdue_pending(seen: Observed, grace: timedelta) -> list[Finding]:
 def today_not_local(seen: Observed) -> list[Finding]:
     """TC27: ``today`` is the date in the schedule's zone, never the UTC date."""
     zone = zone_of(seen)
-    rule = f"BRIEF §0: 'today' is the date in the schedule's zone ({zone.key}), never the UTC date"
+    rule = f"BRIEF §0: 'today' is the calendar date in the schedule's zone, here {zone.key}" + (
+        "" if zone.key == "UTC" else ", not the UTC date"
+    )
     allowed = {local_date(zone, seen.before), local_date(zone, seen.after)}
     if date.fromisoformat(seen.today["today"]) in allowed:
         return []

@@ -20,7 +20,6 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import httpx
 from jsonschema import Draft4Validator
@@ -32,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from contract_tests.contract import Exchange, operation, schema_problems
+from contract_tests.monitors import Observed, overdue_pending, paid_nobody, today_not_local
 
 from ..domain.schedule import to_iso
 from ..http.errors import envelope
@@ -40,6 +40,7 @@ from ..http.journal import Journal, readable_body, redact, redact_headers
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
               "content-encoding", "proxy-authorization", "te", "trailer"}  # fmt: skip
 READS = ("GET", "HEAD", "OPTIONS")
+JITTER = timedelta(seconds=5)  # our clock against the backend's: "today" may be either side of a midnight
 
 
 @dataclass
@@ -56,10 +57,9 @@ class Violation:
 
 @dataclass
 class Watch:
-    """What the proxy has seen of the backend that the monitors need (the schedule's zone, enabled)."""
+    """What the proxy has seen of the backend that the monitors need (the saved schedule), and what it said."""
 
-    zone: str | None = None
-    enabled: bool | None = None
+    schedule: dict | None = None  # the last schedule answered
     seen: set[tuple[str, str, str]] = field(default_factory=set)
 
 
@@ -95,52 +95,21 @@ def order_problems(op: dict, headers, raw: bytes, status: int, body) -> list[tup
     return []
 
 
-def monitor_problems(op_id: str | None, body, watch: Watch, now: datetime, grace: float) -> list[tuple[str, str]]:
-    """The suite's read-only monitors (``contract_tests/cases/test_tc_monitors.py``) on one answer."""
+def monitor_problems(op_id: str, exchange: Exchange, watch: Watch, now: datetime, grace: float) -> list[tuple]:
+    """The suite's read-only monitors (``contract_tests.monitors``: TC22, TC24, TC27) on today's status,
+    judged against the last schedule the backend answered; run only on an answer its schema accepts."""
+    body = exchange.body
     data = body.get("data") if isinstance(body, dict) else None
     if op_id == "getDistributionSchedule" and isinstance(data, dict):
-        watch.zone, watch.enabled = data.get("timezone"), data.get("isEnabled")
+        watch.schedule = data
     if op_id != "getTodayDistributionStatus" or not isinstance(data, dict):
         return []
-    slots = [s for s in data.get("distributionSlots") or [] if isinstance(s, dict)]
-    found = _paid_nothing(slots)
-    if watch.enabled:
-        found += _overdue(slots, now, grace)
-    if watch.zone and data.get("today"):
-        found += _wrong_today(str(data["today"]), ZoneInfo(watch.zone), now)
-    return found
-
-
-def _paid_nothing(slots: list[dict]) -> list[tuple[str, str]]:
-    paid = {s.get("slotNumber"): ((s.get("executionDetails") or {}).get("rosStats") or {}).get("processedStakes")
-            for s in slots if s.get("status") == "COMPLETED"}  # fmt: skip
-    if not any(paid.values()):
-        return []
-    rule = "TC22: every COMPLETED slot pays every active stake (the slot-2 bug)"
-    return [(rule, f"slot {n} is COMPLETED having paid no stake while another slot paid") for n, s in paid.items()
-            if s == 0]  # fmt: skip
-
-
-def _overdue(slots: list[dict], now: datetime, grace: float) -> list[tuple[str, str]]:
-    rule = "TC24: a past-due slot runs at once (the no-catch-up bug)"
-    late = [s for s in slots if s.get("status") == "PENDING" and _instant(s.get("scheduledFor"))]
-    return [(rule, f"slot {s.get('slotNumber')} is PENDING more than {grace:g} min past its time") for s in late
-            if now - _instant(s.get("scheduledFor")) > timedelta(minutes=grace)]  # fmt: skip
-
-
-def _wrong_today(today: str, zone: ZoneInfo, now: datetime) -> list[tuple[str, str]]:
-    allowed = {(now + timedelta(seconds=d)).astimezone(zone).date().isoformat() for d in (-5, 0, 5)}
-    if today in allowed:
-        return []
-    rule = "TC27: 'today' is the date in the schedule's zone (the UTC-date bug)"
-    return [(rule, f"today is {today}, the date in {zone.key} is {sorted(allowed)[-1]}")]
-
-
-def _instant(text) -> datetime | None:
-    try:
-        return datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
+    seen = Observed(exchange, data, watch.schedule, now - JITTER, now + JITTER)
+    found = [*paid_nobody(seen), *overdue_pending(seen, timedelta(minutes=grace))]
+    if watch.schedule is not None:
+        found += today_not_local(seen)
+    # Said once per problem (the finding's key), not once per wording: the evidence moves with the clock.
+    return [(f"{finding.case}: {finding.rule}", f"expected {finding.expected}", finding.key) for finding in found]
 
 
 class ValidatingProxy:
@@ -241,13 +210,15 @@ class ValidatingProxy:
         if op is not None:
             exchange = Exchange(method, path, sent, status, dict(upstream.headers), upstream.text)
             rule = f"contract: the answers of {op['operationId']} (status, schema, the one error envelope)"
-            problems += [(rule, problem) for problem in schema_problems(exchange)]
+            shape = schema_problems(exchange)
+            problems += [(rule, problem) for problem in shape]
             body = exchange.body
             problems += order_problems(op, request.headers, raw, status, body)
-            problems += monitor_problems(op["operationId"], body, self.watch, datetime.now(UTC), self.grace)
+            if not shape:
+                problems += monitor_problems(op["operationId"], exchange, self.watch, datetime.now(UTC), self.grace)
         reported = []
-        for rule, problem in problems:
-            key = (rule, f"{method} {op['operationId'] if op else path}", problem)
+        for rule, problem, *same in problems:  # a monitor's finding names the problem it is (``same``)
+            key = (rule, f"{method} {op['operationId'] if op else path}", same[0] if same else problem)
             if key in self.watch.seen:
                 continue
             self.watch.seen.add(key)
