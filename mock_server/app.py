@@ -16,12 +16,16 @@ from .domain.timezones import Catalogue
 from .engine.clock import Clock
 from .engine.runner import Runner
 from .handlers import handlers_of
-from .handlers.control import favicon
+from .handlers.control.page import favicon
 from .http import errors
 from .http.document_check import checked_once
 from .http.guard import GuardMiddleware
 from .http.journal import Journal
-from .http.middleware import CORS, AccessLogMiddleware, BodyMiddleware, JournalMiddleware, ServicesMiddleware
+from .http.middleware.access_log import AccessLogMiddleware
+from .http.middleware.body import BodyMiddleware
+from .http.middleware.cors import CORS
+from .http.middleware.journal import JournalMiddleware
+from .http.middleware.services import ServicesMiddleware
 from .http.route_faults import RouteFaultMiddleware
 from .http.routes import METHODS, Routes
 from .http.services import Services, operation_rules

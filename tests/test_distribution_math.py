@@ -7,15 +7,17 @@ from decimal import Decimal
 import pytest
 
 from mock_server.domain.distribution import (
+    SlotPayout,
     Stake,
     money,
     overall_status,
-    slot_payout,
+    pool_payments,
+    ros_payments,
     split_evenly,
     validate_queue,
 )
 from mock_server.engine.runner import stored_stats
-from mock_server.views.wire import execution_view, status_view
+from mock_server.views.status import execution_view, status_view
 
 
 def test_money_rounds_half_up_to_the_cent():
@@ -41,17 +43,38 @@ def test_split_evenly_last_takes_the_remainder():
     assert split_evenly(Decimal("1"), 0) == []
 
 
-def test_slot_payout_pays_each_stake_and_shares_pools():
+def test_a_slot_pays_each_stake_and_shares_pools():
+    """The runner's payout of a slot: each stake's ROS (``ros_payments``) and the slot's pool shares
+    (``pool_payments``) in one ``SlotPayout``, stored as exact decimal strings, shown rounded."""
     stakes = [Stake("s1", "u1", Decimal("1000")), Stake("s2", "u2", Decimal("333.33"))]
-    payout = slot_payout(stakes, Decimal("1.5"), Decimal("100"), ["u1", "u2", "u3"], Decimal("0"), [])
-    assert [p.amount for p in payout.payments if p.kind == "ros"] == [Decimal("15.00"), Decimal("5.00")]
-    assert payout.total("premium") == Decimal("100.00") and payout.count("premium") == 3
-    assert payout.totals()["ros"] == (2, Decimal("20.00"))
+    ros = ros_payments(stakes, Decimal("1.5"))
+    assert [(p.kind, p.beneficiary, p.amount) for p in ros] == [
+        ("ros", "s1", Decimal("15.00")),
+        ("ros", "s2", Decimal("5.00")),  # 4.99995, half-up to the cent
+    ]
+    pools = pool_payments(Decimal("100"), ["u1", "u2", "u3"], Decimal("0"), [])
+    assert [(p.kind, p.beneficiary, p.amount) for p in pools] == [
+        ("premium", "u1", Decimal("33.33")),
+        ("premium", "u2", Decimal("33.33")),
+        ("premium", "u3", Decimal("33.34")),  # the last share takes the remainder
+    ]
+    payout = SlotPayout(ros + pools)
+    assert payout.totals() == {
+        "ros": (2, Decimal("20.00")),
+        "premium": (3, Decimal("100.00")),
+        "performance": (0, Decimal(0)),
+    }
     stored = stored_stats(payout)  # storage keeps exact decimal strings, never a float
     assert stored["rosStats"] == {"processedStakes": 2, "totalDistributed": "20.00"}
+    assert stored["premiumPoolStats"] == {"usersReceived": 3, "totalDistributed": "100.00"}
     shown = execution_view({"executedAt": "x", "executionTimeMs": 0, **stored, "error": None})
     assert shown["rosStats"] == {"processedStakes": 2, "totalDistributed": 20.0}
     assert shown["performancePoolStats"] == {"usersReceived": 0, "totalDistributed": 0.0}
+
+
+def test_a_pool_nobody_qualifies_for_pays_nothing():
+    assert pool_payments(Decimal("50"), [], Decimal("25"), []) == ()
+    assert stored_stats(SlotPayout(()))["premiumPoolStats"] == {"usersReceived": 0, "totalDistributed": "0"}
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from mock_server.domain.schedule import (
     validate_slots,
 )
 from mock_server.domain.timezones import Catalogue
-from mock_server.views.wire import timezones_view
+from mock_server.views.timezones import timezones_view
 
 NY = ZoneInfo("America/New_York")
 LAGOS = ZoneInfo("Africa/Lagos")

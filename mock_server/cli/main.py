@@ -17,6 +17,7 @@ from ..domain.schedule import parse_iso
 from ..engine.clock import within_bounds
 from ..state.fixtures import PROFILES
 from .common import DEFAULT_URL, DEFAULTS
+from .suite import verify_description
 
 # Each command, by the module that does it: cli_serve starts servers, cli_remote talks to a running
 # mock, cli_suite runs the contract suite. Imported when chosen (serve need not import pytest).
@@ -274,8 +275,7 @@ def build_parser() -> Parser:
     verify = commands.add_parser(
         "verify",
         help="run the contract suite against a backend",
-        description="Run the contract cases (TC01-TC27 of shared/TEST_CASES.md and TX01-TX15, the admin app's other "
-        "calls) and the Schemathesis suite against BASE_URL (default: an in-process mock); read-only by default.",
+        description=verify_description(),
     )
     add_target_options(verify)
 

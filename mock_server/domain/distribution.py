@@ -156,12 +156,6 @@ KINDS = ("ros", "premium", "performance")
 class SlotPayout:
     payments: tuple[Payment, ...]
 
-    def total(self, kind: str) -> Decimal:
-        return sum((p.amount for p in self.payments if p.kind == kind), Decimal(0))
-
-    def count(self, kind: str) -> int:
-        return sum(1 for p in self.payments if p.kind == kind)
-
     def totals(self) -> dict[str, tuple[int, Decimal]]:
         """Per kind (``ros``, ``premium``, ``performance``): how many were paid and how much in all."""
         return dict(self._totals)
@@ -174,21 +168,6 @@ class SlotPayout:
             counts[payment.kind] += 1
             sums[payment.kind] += payment.amount
         return {kind: (counts[kind], sums[kind]) for kind in KINDS}
-
-
-def slot_payout(
-    stakes: Iterable[Stake],
-    ros_percentage: Decimal,
-    premium_amount: Decimal,
-    premium_users: Sequence[str],
-    performance_amount: Decimal,
-    performance_users: Sequence[str],
-) -> SlotPayout:
-    """What one slot pays: every active stake ``amount x ROS / 100`` and this slot's pool shares."""
-    return SlotPayout(
-        ros_payments(stakes, ros_percentage)
-        + pool_payments(premium_amount, premium_users, performance_amount, performance_users)
-    )
 
 
 def ros_payments(stakes: Iterable[Stake], ros_percentage: Decimal) -> tuple[Payment, ...]:

@@ -23,11 +23,13 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 
-from ..domain.distribution import KINDS, Payment, SlotPayout, Stake, exact, pool_payments, ros_payments
+from ..domain.distribution import KINDS, Payment, SlotPayout, exact, pool_payments, ros_payments
 from ..domain.schedule import parse_iso, to_iso
+from ..state.changes import Key
+from ..state.ledger import EncodedPayout, encode
 from ..state.store import Store
 from .clock import Clock
 
@@ -54,6 +56,15 @@ def stored_stats(payout: SlotPayout) -> dict:
     }
 
 
+@dataclass(frozen=True)
+class Payout:
+    """What a slot pays, and the same payments as its ledger entry stores them (encoded once, kept
+    with it: the slots of a day, and of every day, often pay alike)."""
+
+    slot_payout: SlotPayout
+    encoded: EncodedPayout
+
+
 def payout_of_ledger(entry: dict) -> SlotPayout:
     """The payments of a stored ledger entry (used when a racing worker already paid)."""
     return SlotPayout(
@@ -76,9 +87,6 @@ class Runner:
         # fixed figure while it runs, so that a built state is the same every time (``scenarios``)
         self.stopwatch: Callable[[float], int] = elapsed_ms
         self._lock = threading.RLock()
-        self._moving = 0  # clock moves in flight
-        # Nothing is due before this instant, as long as the store has not changed since.
-        self._idle_until: tuple[int, datetime] | None = None
 
     # -- public ----------------------------------------------------------------------------------
     def catch_up(self) -> list[dict]:
@@ -115,15 +123,28 @@ class Runner:
         )
         return events, enabled
 
+    def _next_due(self) -> datetime | None:
+        """The first instant at which a move has something to do: a pending slot falls due (to run
+        or to expire), or an ended day can be archived; None: nothing until the store changes."""
+        events, _ = self._plan(datetime.min.replace(tzinfo=UTC))
+        archived = self.store.archive.next_due()
+        instants = [event.at for event in events[:1]] + ([parse_iso(archived)] if archived else [])
+        return min(instants, default=None)
+
+    def _idle(self, start: datetime) -> bool:
+        """Nothing is due at ``start``: known without a plan while the store remembers (``changes``)."""
+        if not self.store.changes.remembers:
+            return False  # a shared MongoDB: the plan reads what the check would
+        due = self.store.changes.cached(Key.NEXT_DUE, self._next_due, shared=True)
+        return due is None or start < due
+
     def _move(self, target: datetime | None, racers: int = 1) -> list[dict]:
         with self._lock:
             start = self.clock.now()
-            idle = self._idle_until
-            if target is None and idle and self.store.changes.unchanged_since(idle[0]) and start < idle[1]:
-                return []  # nothing is due yet and nothing has changed (embedded store only)
+            if target is None and self._idle(start):
+                return []
             end = start if target is None else max(target, start)
             events, enabled = self._plan(start)
-            self._moving += 1
         due = [e for e in events if e.at <= end]
         try:
             if racers > 1:
@@ -132,16 +153,9 @@ class Runner:
                 ran = self._run(due, enabled, move_clock=target is not None)
         finally:
             with self._lock:
-                self._moving -= 1
                 if target is not None:
                     self.clock.move_forward(end)
-                self.store.archive_ended(to_iso(end))
-                self._idle_until = None
-                if self._moving == 0 and self.store.changes.embedded:
-                    mark = self.store.changes.mark()  # before the read: a write after it voids the idle
-                    upcoming, _ = self._plan(self.clock.now())
-                    never = datetime.max.replace(tzinfo=end.tzinfo)
-                    self._idle_until = (mark, upcoming[0].at if upcoming else never)
+                self.store.archive.ended(to_iso(end))
         return ran
 
     def _race(self, events: list[Event], enabled: bool, racers: int) -> list[dict]:
@@ -158,13 +172,11 @@ class Runner:
 
     def _run(self, events: list[Event], enabled: bool, *, move_clock: bool) -> list[dict]:
         ran: list[dict] = []
-        payout_context: PayoutContext | None = None
         for event in events:
             if move_clock:
                 self.clock.move_forward(event.at)
             if event.kind == "run":
-                payout_context = payout_context or self._payout_context()
-                outcome = self._execute(event, payout_context)
+                outcome = self._execute(event)
             else:
                 reason = (
                     "the schedule was disabled until the day ended"
@@ -177,7 +189,7 @@ class Runner:
         return ran
 
     # -- one slot --------------------------------------------------------------------------------
-    def _execute(self, event: Event, context: PayoutContext) -> dict | None:
+    def _execute(self, event: Event) -> dict | None:
         date, slot_number, at = event.date, event.slot_number, event.at
         slot = self.store.days.claim_slot(date, slot_number, as_read=event.slot)
         if slot is None:
@@ -189,7 +201,7 @@ class Runner:
         elif fault["effect"] == "stuck":
             return _outcome(date, slot_number, at, "EXECUTING", fault["error"], ["PENDING", "EXECUTING"])
         else:
-            stats = self._pay(date, slot_number, context.payout(slot))
+            stats = self._pay(date, slot_number, self.payout(slot))
             if fault["effect"] == "stuck-after-payment":
                 return _outcome(date, slot_number, at, "EXECUTING", fault["error"], ["PENDING", "EXECUTING"])
             status, error = "COMPLETED", None
@@ -197,10 +209,10 @@ class Runner:
         self.store.days.finish_slot(date, slot_number, status, details)
         return _outcome(date, slot_number, at, status, error, ["PENDING", slot["status"], status])
 
-    def _pay(self, date: str, slot_number: int, payout: SlotPayout) -> dict:
+    def _pay(self, date: str, slot_number: int, payout: Payout) -> dict:
         """Record the slot's payments once; the stats of what the ledger holds for it."""
-        if self.store.ledger.record(date, slot_number, payout.payments):
-            return stored_stats(payout)
+        if self.store.ledger.record(date, slot_number, payout.encoded):
+            return stored_stats(payout.slot_payout)
         # another worker (or this slot before a force-reset) paid this (date, slot): pay nothing more
         return stored_stats(payout_of_ledger(self.store.ledger.entry(date, slot_number)))
 
@@ -219,15 +231,20 @@ class Runner:
         self.store.days.finish_slot(date, slot_number, "FAILED", details)
         return _outcome(date, slot_number, at, "FAILED", error, ["PENDING", "FAILED"])
 
-    def _payout_context(self) -> PayoutContext:
-        """Who slots pay, with the payouts worked out for them: kept until the stakes change (embedded
-        store), so the slots of every day that pay alike share one payout."""
+    def payout(self, slot: dict) -> Payout:
+        """What ``slot`` pays the stakes active now and its pools' qualifiers: worked out once per ROS
+        and pool amounts while the stakes stay as they are (``Key.PAYOUT``)."""
+        amounts = (exact(slot["rosPercentage"]), exact(slot["premiumPoolAmount"]), exact(slot["performancePoolAmount"]))
+        return self.store.changes.cached(Key.PAYOUT, lambda: self._work_out(*amounts), amounts, shared=True)
 
-        def read() -> PayoutContext:
-            qualifiers = self.store.stakes.qualifiers()
-            return PayoutContext(tuple(self.store.stakes.active()), qualifiers["premium"], qualifiers["performance"])
-
-        return self.store.changes.cached("payout-context", read, on=(self.store.stakes.name,), immutable=True)
+    def _work_out(self, ros: Decimal, premium: Decimal, performance: Decimal) -> Payout:
+        stakes = self.store.stakes
+        paid = self.store.changes.cached(
+            Key.ROS_PAYMENTS, lambda: ros_payments(stakes.active(), ros), ros, shared=True
+        )  # a day's slots often share a ROS with other pool amounts
+        qualifiers = stakes.qualifiers()
+        payments = paid + pool_payments(premium, qualifiers["premium"], performance, qualifiers["performance"])
+        return Payout(SlotPayout(payments), encode(payments))
 
 
 def elapsed_ms(started: float) -> int:
@@ -245,36 +262,3 @@ def _outcome(date: str, slot_number: int, at: datetime, status: str, error, tran
         "error": error,
         "transitions": transitions,
     }
-
-
-KEPT_PAYOUTS = 64  # distinct (ROS, pool amounts) a payout context remembers
-
-
-@dataclass(frozen=True)
-class PayoutContext:
-    """Who a slot pays: the active stakes and each pool's qualifiers (read once per version of the stakes)."""
-
-    stakes: tuple[Stake, ...]
-    premium_users: list[str]
-    performance_users: list[str]
-
-    # slots of one ROS and pool amounts pay the same: computed once while the stakes stay as they are
-    # (a day's slots, and every day's, often share them), the same payout object each time (the ledger
-    # then encodes it once)
-    _payouts: dict[tuple[Decimal, Decimal, Decimal], SlotPayout] = field(default_factory=dict, compare=False)
-    _ros: dict[Decimal, tuple[Payment, ...]] = field(default_factory=dict, compare=False)
-
-    def payout(self, slot: dict) -> SlotPayout:
-        key = (exact(slot["rosPercentage"]), exact(slot["premiumPoolAmount"]), exact(slot["performancePoolAmount"]))
-        payout = self._payouts.get(key)
-        if payout is None:
-            if len(self._payouts) >= KEPT_PAYOUTS:  # bounded: a long session queues many amounts
-                self._payouts.clear()
-                self._ros.clear()
-            ros, premium, performance = key
-            stakes_paid = self._ros.get(ros)
-            if stakes_paid is None:
-                stakes_paid = self._ros[ros] = ros_payments(self.stakes, ros)
-            pools = pool_payments(premium, self.premium_users, performance, self.performance_users)
-            payout = self._payouts[key] = SlotPayout(stakes_paid + pools)
-        return payout

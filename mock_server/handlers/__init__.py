@@ -1,8 +1,8 @@
 """Thin handlers, one module per tag of the documents; routing comes from the documents themselves.
 
 An operation is handled by the function named after its ``operationId`` (in snake case) in the
-module of its first tag (``MODULES``); the control document's are in ``control``, but for those of
-its tags in ``CONTROL_MODULES``.
+module of its first tag: ``MODULES`` for the contract, ``CONTROL_MODULES`` for the control document
+(``handlers.control``, split by what each part controls).
 A document that names an operation with no handler fails at start-up, naming it.
 """
 
@@ -16,7 +16,8 @@ from collections.abc import Callable
 from ..http.auth import spend_pending_code
 from ..http.routes import operations
 from ..http.services import request_scope
-from . import admin_app, control, declarations, history, scenarios, schedule, session, status, two_factor
+from . import admin_app, declarations, history, scenarios, schedule, session, status, two_factor
+from .control import clock, faults, identities, journal, page, state
 
 MODULES = {
     "session": session,
@@ -27,7 +28,15 @@ MODULES = {
     "history": history,
     "two-factor": two_factor,
 }
-CONTROL_MODULES = {"scenarios": scenarios}
+CONTROL_MODULES = {
+    "page": page,
+    "clock": clock,
+    "state": state,
+    "faults": faults,
+    "identities": identities,
+    "journal": journal,
+    "scenarios": scenarios,
+}
 
 
 def snake(operation_id: str) -> str:
@@ -39,7 +48,7 @@ def handlers_of(contract: dict, control_document: dict) -> dict[str, Callable]:
     table = {}
     documents = (
         (contract, lambda op: MODULES[op["tags"][0]]),
-        (control_document, lambda op: CONTROL_MODULES.get(op["tags"][0], control)),
+        (control_document, lambda op: CONTROL_MODULES[op["tags"][0]]),
     )
     for document, module_of in documents:
         for _template, _method, operation in operations(document):

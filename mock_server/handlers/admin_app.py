@@ -6,8 +6,8 @@ from __future__ import annotations
 from ..domain.schedule import platform_day_start_utc
 from ..http.errors import ApiError
 from ..http.services import Services, current
+from ..views.status import qualifier_counts
 from ..views.today import schedule_in_force
-from ..views.wire import qualifier_counts
 
 
 def _caller(token_info: dict) -> dict:

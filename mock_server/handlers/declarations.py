@@ -22,7 +22,7 @@ async def queue_today_distribution(body: dict, token_info: dict, **_) -> tuple[d
             404, "NOT_FOUND", "No distribution schedule configured: save a schedule before a multi-slot queue"
         )
     day = today(services)
-    earlier = services.store.distributed(day.isoformat())
+    earlier = services.store.days.distributed(day.isoformat())
     if earlier is not None:  # one calendar date is distributed once, whatever the zone did since
         if not schedule.saved or earlier["timezone"] == schedule.zone_name:
             raise ApiError(409, "CONFLICT", ALREADY_QUEUED)

@@ -26,7 +26,7 @@ def _date(value: str | None, name: str) -> str | None:
 def past_days(services: Services, start: str | None, end: str | None) -> list[PastDay]:
     """Every distributed date from ``start`` to ``end`` (open or archived), newest first."""
     days = [(day, slots) for day, slots in services.store.days.between(start, end) if slots]
-    ledger = services.store.summaries([day for day, _ in days])
+    ledger = services.store.archive.summaries([day for day, _ in days])
     return [PastDay.summed(day, slots, ledger[day["date"]]) for day, slots in days]
 
 

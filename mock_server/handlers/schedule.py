@@ -11,7 +11,8 @@ from ..domain.schedule import preview_slots, to_iso
 from ..http import json_input
 from ..http.errors import ApiError
 from ..http.services import Services, current
-from ..views.wire import preview_view, settings_view, timezones_view
+from ..views.schedule import preview_view, settings_view
+from ..views.timezones import timezones_view
 
 NO_SCHEDULE = "No distribution schedule configured"
 

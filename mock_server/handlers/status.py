@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.responses import Response
 
 from ..http.services import current
-from ..views.wire import cron_status_view
+from ..views.schedule import cron_status_view
 
 
 async def get_cron_status(**_) -> Response:

@@ -1,13 +1,13 @@
 """Connexion's check of each document against the OpenAPI 3 schema, done once per distinct document.
 
-Connexion checks a document every time an app is built from it: with the documents' parsing, most of
-building the app (0.2 s of it; 0.08 s without the check), paid again by every ``novunt-mock serve`` and
-by every app a test run builds. Its verdict depends only on the document and on the checker: a document that passed
+Connexion checks a document every time an app is built from it, which is most of what building an app
+costs, paid again by every ``novunt-mock serve`` and by every app a test run builds. Its verdict
+depends only on the document and on the checker: a document that passed
 is remembered by a digest of both, in this process and as an empty file named by that digest in the
 user's cache folder (``$XDG_CACHE_HOME/novunt-mock``, else ``~/.cache/novunt-mock``), so later builds
 and later starts skip it. A document that fails is never remembered: it is checked, and refused, every
 time. An edited document has another digest, so it is checked again. A cache folder that cannot be
-written is no error: the check is then done each time, as before.
+written is no error: the check is then done each time.
 """
 
 from __future__ import annotations

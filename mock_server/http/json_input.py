@@ -32,7 +32,7 @@ def _storable(text: str, path: list) -> None:
 
 
 def _check(value, path: list, depth: int) -> None:
-    """Depth and text of a parsed value (iterative in depth: never deeper than ``MAX_DEPTH``)."""
+    """Depth and text of a parsed value. Recursive: it stops at ``MAX_DEPTH``, far below the stack's limit."""
     if depth > MAX_DEPTH:
         raise ValueError(f"{_where(path)}: nested deeper than {MAX_DEPTH} levels")
     if isinstance(value, str):

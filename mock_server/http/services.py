@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING
 
 from connexion.context import scope as current_scope
 from connexion.jsonifier import Jsonifier
@@ -18,6 +18,7 @@ from starlette.responses import Response
 from ..domain.timezones import Catalogue
 from ..engine.clock import Clock
 from ..settings import Settings
+from ..state.changes import Key
 from ..state.fixtures import Fixtures
 from ..state.store import Store
 from .journal import Journal
@@ -30,7 +31,6 @@ if TYPE_CHECKING:
 
 SCOPE_KEY = "mock_server"
 JSON = Jsonifier()  # Connexion's own serializer: the same bytes as a handler's returned value
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -54,29 +54,18 @@ class Services:
     journal: Journal
     state_file: StateFile | None = None
     storms: StormWatch = field(default_factory=StormWatch)  # GETs asked in a loop (``storm``)
-    _rendered: dict[str, tuple[tuple[int, datetime], object]] = field(default_factory=dict, repr=False)
-    # request bodies' schema problems, by (schema, bytes): see ``validation.CollectingJSONBodyValidator``
+    # request bodies' schema problems, by (schema, bytes): a pure memo, not of the state (see
+    # ``validation.CollectingJSONBodyValidator`` and ``state.changes``)
     judged_bodies: dict[tuple[int, bytes], list[str]] = field(default_factory=dict, repr=False)
-
-    def rendered(self, name: str, build: Callable[[datetime], T]) -> T:
-        """``build(now)``, made once per state version and clock second and shared read-only by the
-        requests of that second (the admin app polls its reads; the state only changes on writes
-        and clock moves). Not kept when other processes may write (a shared MongoDB)."""
-        now = self.clock.now()
-        if not self.store.embedded:
-            return build(now)
-        key = (self.store.changes.mark(), now.replace(microsecond=0))
-        found = self._rendered.get(name)
-        if found is not None and found[0] == key:
-            return found[1]  # type: ignore[return-value]
-        value = build(now)
-        self._rendered[name] = (key, value)
-        return value
 
     def answer(self, name: str, build: Callable[[datetime], object]) -> Response:
         """``build(now)`` as a 200 JSON answer, its bytes encoded once per state version and clock
-        second (``rendered``): the polled reads skip Connexion's serialization of the same value."""
-        body = self.rendered(name, lambda now: JSON.dumps(build(now)).encode())
+        second and shared by the requests of that second (the admin app polls its reads; the state
+        only changes on writes and clock moves): ``Key.ANSWER``."""
+        now = self.clock.now()
+        body = self.store.changes.cached(
+            Key.ANSWER, lambda: JSON.dumps(build(now)).encode(), name, stamp=now.replace(microsecond=0), shared=True
+        )
         return Response(body, status_code=200, media_type="application/json")
 
     def persist(self) -> None:

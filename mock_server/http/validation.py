@@ -110,7 +110,7 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
     ``x-rules``), in one 400 listing them all.
 
     Built on Connexion's public validator interface only: the constructor's arguments and
-    ``wrap_receive``. The body was read and parsed once by ``middleware.BodyMiddleware``; this
+    ``wrap_receive``. The body was read and parsed once by ``middleware.body.BodyMiddleware``; this
     judges that parsed body and hands the untouched stream on.
     """
 
@@ -156,7 +156,8 @@ class CollectingJSONBodyValidator(JSONRequestBodyValidator):
         if problems is None:
             problems = explain(self.schema_validator.iter_errors(body))
             if len(judged) >= JUDGED_KEPT:
-                del judged[next(iter(judged))]  # the least recently judged
+                # the least recently judged (pop: another thread's request may have dropped it already)
+                judged.pop(next(iter(judged), None), None)
         judged[key] = problems
         return list(problems)
 
@@ -168,7 +169,7 @@ JUDGED_MAX_BYTES = 4096
 class AsciiNumberParameterValidator(ParameterValidator):
     """Connexion's query-parameter validation, except that a number must be written in ASCII: Python's
     ``int()`` reads the digits of any script (``limit=𑜱`` would be 1), which no client sends as a number
-    and which a real backend refuses (found by the fuzz against a live-like mock)."""
+    and which a real backend refuses."""
 
     def validate_query_parameter(self, param, request):
         schema = param.get("schema", param)

@@ -17,7 +17,7 @@ from connexion.context import _scope
 
 from ..domain.schedule import parse_iso, to_iso
 from ..engine.clock import wall_now
-from ..handlers.control import reset_to_fixtures
+from ..handlers.control.state import reset_to_fixtures
 from ..http.errors import ApiError
 from ..http.services import SCOPE_KEY, Services
 from ..state.fixtures import Fixtures

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from connexion.json_schema import Draft4RequestValidator, resolve_refs
 from jsonschema import Draft4Validator
 
-from ..handlers import control, declarations, schedule
+from ..handlers import declarations, schedule
+from ..handlers.control.clock import advance_clock
+from ..handlers.control.faults import inject_fault
 from ..http.routes import operations
 from ..http.services import Services
 from ..http.validation import RULES, explain
@@ -43,8 +45,8 @@ STEPS: dict[str, Step] = {
     "force_reset": Step(
         "forceResetTodayDistribution", lambda body, _s: declarations.force_reset_today_distribution(body=body)
     ),
-    "advance": Step(None, lambda body, _s: control.advance_clock(body=body)),
-    "fault": Step(None, lambda body, _s: control.inject_fault(body=body)),
+    "advance": Step(None, lambda body, _s: advance_clock(body=body)),
+    "fault": Step(None, lambda body, _s: inject_fault(body=body)),
 }
 
 

@@ -21,12 +21,12 @@ class Fixtures:
     permissions: dict
 
 
-# libyaml's safe loader when PyYAML was built with it (ten times faster on the contract), else PyYAML's.
+# libyaml's safe loader when PyYAML was built with it (the contract is large), else PyYAML's.
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-# Each file parsed once per process while it is unchanged (an app is built from nine of them, 60 ms of
-# parsing; a test run builds a hundred apps): the values kept pickled, each caller given its own copy.
+# Each file parsed once per process while it is unchanged (every app is built from the same files): the
+# values kept pickled, so each caller gets its own copy.
 _parsed: dict[tuple[str, int, int], bytes] = {}
 
 

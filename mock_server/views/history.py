@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from ..domain.distribution import exact, overall_status
-from .wire import wire, wire_percent
+from .money import wire, wire_percent
 
 
 @dataclass(frozen=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import functools
 from datetime import date
+from decimal import Decimal
 from typing import Protocol
 
 from ..domain.distribution import ros_payout
 from ..domain.schedule import EffectiveSchedule
 from ..engine.clock import Clock
+from ..state.changes import Key
 from ..state.store import Store
-from .wire import Projection, status_view
+from .status import Projection, status_view
 
 
 class Services(Protocol):
@@ -39,29 +41,36 @@ def today(services: Services) -> date:
 
 def projection(services: Services, day: str) -> Projection:
     """The day's ledger and what a slot would pay the stakes active now (for ``distributionTotals``)."""
-    store = services.store
-    stakes = store.stakes.active()
-    per_slot = store.changes.cached(  # per ROS, remembered while the stakes stay as they are
-        "ros-payout",
-        lambda: functools.lru_cache(maxsize=64)(functools.partial(ros_payout, [stake.amount for stake in stakes])),
-        on=(store.stakes.name,),
-        immutable=True,
-    )
-    sharing = frozenset(pool for pool, users in store.stakes.qualifiers().items() if users)
-    return Projection(store.ledger.paid(day), per_slot, len(stakes), sharing)
+    stakes = services.store.stakes
+
+    def per_slot(ros: Decimal) -> Decimal:  # per ROS, kept while the stakes stay as they are
+        return services.store.changes.cached(
+            Key.ROS_PAYOUT, lambda: ros_payout([stake.amount for stake in stakes.active()], ros), ros, shared=True
+        )
+
+    sharing = frozenset(pool for pool, users in stakes.qualifiers().items() if users)
+    return Projection(services.store.ledger.paid(day), per_slot, len(stakes.active()), sharing)
 
 
 def today_status(services: Services) -> dict:
     """The ``data`` of ``GET .../today/status`` (what is due has run: see ``middleware``).
 
     It depends on the stored state and on which day is today, not on the instant: built once per
-    state version and day (the admin app polls it), and shared read-only by its callers."""
+    state version and day (the admin app polls it); each caller gets its own copy.
+
+    Read again when the clock has passed midnight meanwhile: a clock move that did may have archived
+    the day already (the runner moves the clock first), and a status is of one day on one clock."""
     day = today(services).isoformat()
+    while True:
+        status = services.store.changes.cached(Key.STATUS, functools.partial(_status, services, day), day)
+        later = today(services).isoformat()
+        if later == day:
+            return status
+        day = later
 
-    def build() -> dict:
-        stored = services.store.days.open(day)
-        if stored is None:
-            return status_view(None, [], day)
-        return status_view(stored, services.store.days.slots_of(day), day, projection(services, day))
 
-    return services.store.changes.cached(f"status:{day}", build, immutable=True)
+def _status(services: Services, day: str) -> dict:
+    stored = services.store.days.open(day)
+    if stored is None:
+        return status_view(None, [], day)
+    return status_view(stored, services.store.days.slots_of(day), day, projection(services, day))

@@ -1,116 +1,17 @@
-"""Shapes for the wire: SETTINGS, the public cron status, the preview, today's status, qualifiers.
+"""Today's status as the wire shows it: the day, its slots and their executions, the payout summary
+(``distributionTotals``), and the pools' qualifiers.
 
-Pure: stored documents and ``now`` in, dicts out. Money leaves ``Decimal`` here and only here, by
-one rule: rounded half-up to the cent (``money``), then written as a JSON number (``wire``).
+Pure: stored documents in, dicts out; money through ``views.money``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
-from ..domain.distribution import exact, money, overall_status
-from ..domain.schedule import (
-    EffectiveSchedule,
-    Slot,
-    describe_duration,
-    effective_schedule,
-    format_offset,
-    next_executions,
-    slots_from,
-    to_iso,
-    to_local_iso,
-    upcoming_executions,
-)
-from ..domain.timezones import Catalogue, label, zone
-
-
-def next_execution_list(schedule: EffectiveSchedule, now: datetime) -> list[dict]:
-    if not schedule.enabled:
-        return []
-    return [
-        {"slotNumber": slot.slot_number, "scheduledFor": to_iso(at), "label": slot.label}
-        for slot, at in next_executions(list(schedule.slots), schedule.zone, now)
-    ]
-
-
-def settings_view(settings: dict, now: datetime) -> dict:
-    slots = slots_from(settings["schedules"])
-    return {
-        "_id": str(settings["_id"]),
-        "settingType": "daily_distribution",
-        "timezone": settings["timezone"],
-        "timezoneOffset": format_offset(zone(settings["timezone"]), now),
-        "numberOfSlots": len(slots),
-        "schedules": [
-            {"slotNumber": s.slot_number, "hour": s.hour, "minute": s.minute, "second": s.second, "label": s.label}
-            for s in slots
-        ],
-        "isEnabled": bool(settings["isEnabled"]),
-        "nextExecutions": next_execution_list(effective_schedule(settings), now),
-        "createdAt": settings["createdAt"],
-        "updatedAt": settings["updatedAt"],
-    }
-
-
-def cron_status_view(settings: dict | None, now: datetime) -> dict:
-    """The public ``/cron-status`` (BRIEF section 5): nothing about amounts, admins or tokens."""
-    schedule = effective_schedule(settings)
-    slots = schedule.slots
-    view = {
-        "status": "active" if schedule.enabled else "inactive",
-        "mode": "dynamic" if schedule.saved else "fixed",
-        "timezone": label(schedule.zone_name, now),
-        "numberOfSlots": len(slots),
-        "isEnabled": schedule.enabled,
-        "schedules": [
-            {"slotNumber": s.slot_number, "scheduledTime": s.scheduled_time, "label": s.label} for s in slots
-        ],
-        "lastUpdate": schedule.updated_at or to_iso(now),
-        "message": (
-            f"Distribution cron is active with {len(slots)} slot(s)"
-            if schedule.enabled
-            else "Distribution cron is disabled: no slot will run until it is enabled"
-        ),
-    }
-    upcoming = next_execution_list(schedule, now)
-    if upcoming:
-        first = upcoming[0]
-        view["nextExecution"] = {"slot": first["slotNumber"], "time": first["scheduledFor"], "label": first["label"]}
-    return view
-
-
-def preview_view(slots: list[Slot], zone_name: str, now: datetime, count: int = 5) -> dict:
-    """The ``data`` of the schedule preview: the next ``count`` executions of an unsaved schedule,
-    from the same maths as a saved schedule's ``nextExecutions``."""
-    tz = zone(zone_name)
-    return {
-        "currentTime": to_iso(now),
-        "timezone": zone_name,
-        "nextExecutions": [
-            {
-                "slotNumber": slot.slot_number,
-                "slotTime": slot.scheduled_time,
-                "label": slot.label,
-                "nextRun": to_iso(at),
-                "localTime": to_local_iso(at, tz),
-                "timeUntil": describe_duration((at - now).total_seconds()),
-            }
-            for slot, at in upcoming_executions(slots, tz, now, count)
-        ],
-    }
-
-
-def wire(value: Decimal) -> float:
-    """An amount as a JSON number: rounded half-up to the cent. (Amounts within the contract's bound,
-    below 10^13 with cents, have at most 15 significant digits: a JavaScript number reads them exactly.)"""
-    return float(money(value))
-
-
-def wire_percent(value: Decimal) -> float:
-    return float(value)
+from ..domain.distribution import exact, overall_status
+from .money import wire, wire_percent
 
 
 def execution_view(details: dict | None) -> dict | None:
@@ -255,7 +156,7 @@ def distribution_totals(day: dict, slots: Sequence[dict], projection: Projection
 
 def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:
     """The ``data`` of ``GET /api/v1/admin/pool/qualifiers``: the investors (with active stakes) that
-    share each pool, by rank - the same people ``slot_payout`` shares the pools among."""
+    share each pool, by rank - the same people the runner shares the pools among."""
 
     def pool(name: str) -> dict:
         ranks = pools[name]["ranks"]
@@ -267,27 +168,3 @@ def qualifier_counts(investors: Sequence[dict], pools: dict[str, dict]) -> dict:
         "premiumPool": pool("premium"),
         "note": "Counted from investors with active stakes; each slot's pool amount is shared equally among them.",
     }
-
-
-def timezone_view(catalogue: Catalogue, name: str, at: datetime) -> dict:
-    """One entry of the timezone list, as the wire carries it (both field-name generations)."""
-    text = label(name, at)
-    return {
-        "value": name,
-        "label": text,
-        "offset": format_offset(zone(name), at),
-        "region": catalogue.region_of(name),
-        "name": name,
-        "displayName": text,
-    }
-
-
-def timezones_view(catalogue: Catalogue, at: datetime) -> dict:
-    """The ``data`` of ``GET .../timezones``: flat list, grouped list and total."""
-    flat = [timezone_view(catalogue, name, at) for name in catalogue.names]
-    by_name = {entry["value"]: entry for entry in flat}
-    grouped = [
-        {"region": region, "timezones": [by_name[name] for name in names]}
-        for region, names in catalogue.regions.items()
-    ]
-    return {"timezones": flat, "grouped": grouped, "total": len(flat)}
