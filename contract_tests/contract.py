@@ -128,6 +128,22 @@ class Exchange:
         except ValueError:
             return None
 
+    def brief(self, limit: int = 64) -> str:
+        """What came back, in a few words for a summary line: the status, the envelope's error code
+        and message (or the start of the body)."""
+        body = self.body
+        error = body.get("error") if isinstance(body, dict) else None
+        if isinstance(error, dict) and (error.get("code") or error.get("message")):
+            said = " ".join(str(part) for part in (error.get("code"), error.get("message")) if part)
+        elif isinstance(body, dict) and body.get("message"):
+            said = str(body["message"])
+        else:
+            said = " ".join(self.text.split())
+        if len(said) > limit:  # cut between words: never a piece of a credential that redaction would not know
+            cut = said[:limit]
+            said = (cut.rsplit(" ", 1)[0] if " " in cut else "") + "…"
+        return f"{self.status} {said}".strip()
+
     def describe(self) -> str:
         sent = (
             "no body"
@@ -149,9 +165,10 @@ class ContractViolation(AssertionError):
 
     @property
     def reason(self) -> str:
-        """One line for the summary: the expectation and the rule it comes from."""
+        """One line for the summary: the expectation, what came back, and the rule."""
         first = self.expected.splitlines()[0] if self.expected else ""
-        return f"expected {first} ({self.rule})"
+        got = f", got: {self.exchange.brief()}" if self.exchange is not None else ""
+        return f"expected {first}{got} ({self.rule})"
 
 
 def fail(exchange, expected: str, rule: str) -> None:

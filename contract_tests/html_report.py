@@ -1,6 +1,7 @@
 """A report QA can attach: one self-contained HTML file (no script, no network) with the run's target,
-mode, contract version and time, the totals, and each case with its outcome and, when it failed, its
-bug report (sent, got, expected, rule). Every text passes through the run's redaction first.
+mode, contract version, seed (and how to replay it) and time, the totals, and each case with its
+outcome and, when it failed, its bug report (sent, got, expected, rule). Every text passes through the
+run's redaction first.
 """
 
 from __future__ import annotations
@@ -39,13 +40,14 @@ def render(run: dict[str, str], generated_at: str, rows, closing: str, bugs: dic
         f"{label}: <b>{escape(scrub(run.get(key, '')))}</b>"
         for key, label in (("target", "target"), ("mode", "mode"), ("contract_version", "contract"), ("seed", "seed"))
     )
+    replay = f"<br>replay this run's examples: <code>{escape(run['replay'])}</code>" if run.get("replay") else ""
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <title>Contract report: {escape(scrub(run.get("target", "")))}</title>
 <style>{STYLE}</style></head>
 <body>
 <h1>Multi-Slot Distribution contract report</h1>
-<p class="meta">{meta} · run at {escape(generated_at)}</p>
+<p class="meta">{meta} · run at {escape(generated_at)}{replay}</p>
 <p class="totals {"failed" if failed else "passed"}">{escape(scrub(closing))}</p>
 <table><thead><tr><th>case</th><th>title</th><th>outcome</th><th>why (and the bug report of a failure)</th></tr></thead>
 <tbody>

@@ -46,6 +46,10 @@ class Secrets:
             if value and len(value) >= 4:
                 self._values.add(value)
 
+    def holds_any(self) -> bool:
+        """Whether any credential is known (given to the run, or seen in an answer)."""
+        return bool(self._values)
+
     def remember_answer(self, text: str) -> None:
         """Remember the credentials a JSON answer carries (``ANSWER_KEYS``, at any depth)."""
         if not text or not any(f'"{key}"' in text for key in ANSWER_KEYS):

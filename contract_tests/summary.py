@@ -2,7 +2,8 @@
 totals that says how much was not checked and what it would take (no false green).
 
 Skips for a missing credential or option name it in a fixed form (``needs --totp-secret: ...``), so
-the totals can group them and ``--strict`` can fail a run that left cases unchecked.
+the totals can group them and ``--strict`` can fail a run that left cases unchecked. Every count adds
+up: each skipped case is counted once, under one need; the tests are counted as pytest counts them.
 """
 
 from __future__ import annotations
@@ -13,12 +14,21 @@ from collections import Counter
 import pytest
 
 from .catalogue import CASES
+from .items import is_suite_report
+from .junit import name_case
 
 CASE_ID = re.compile(r"test_(t[cx]\d\d)", re.IGNORECASE)
 NEED = re.compile(r"needs (--[a-z0-9-]+|the mock)\b")
 OPTIONS = (
     "--token", "--totp-secret", "--non-admin-token", "--admin-identifier", "--allow-writes", "--allow-distribution",
 )  # fmt: skip
+# A skipped case whose tests needed several things is counted under the first of them in this order:
+# an option first (given it, at least part of the case runs), the mock last (nothing given makes a live
+# backend one).
+NEED_ORDER = (*OPTIONS, "the mock")
+OTHER = "other reasons"
+# pytest's categories of a test's outcome (its terminal's), in the order its closing line names them
+CATEGORIES = ("passed", "failed", "skipped", "error", "xfailed", "xpassed")
 
 
 def case_of(nodeid: str) -> str | None:
@@ -35,10 +45,12 @@ def skip_for(what: str, why: str):
     pytest.skip(needs(what, why))
 
 
-def junit_of(config: pytest.Config):
-    from _pytest.junitxml import xml_key
-
-    return config.stash.get(xml_key, None)
+def first_need(wanted: set[str]) -> str:
+    """The one need a skipped case is counted under (``NEED_ORDER``)."""
+    for need in NEED_ORDER:
+        if need in wanted:
+            return need
+    return OTHER
 
 
 RANK = {"failed": 2, "passed": 1, "skipped": 0}
@@ -54,6 +66,7 @@ class Summary:
         self.cases: dict[str, tuple[str, str]] = {}  # case -> (outcome, reason)
         self.tests: Counter[str] = Counter()
         self.missing: dict[str, set[str]] = {}  # case -> what its skipped tests needed
+        self.said: dict[str, dict[str, str]] = {}  # case -> need -> the first skip reason that named it
         self.bugs: dict[str, list[tuple[str, str]]] = {}  # case -> (test, bug report) of each failure
 
     @staticmethod
@@ -63,23 +76,23 @@ class Summary:
     # -- hooks ---------------------------------------------------------------------------------------
     def pytest_runtest_logstart(self, nodeid: str, location) -> None:
         case = case_of(nodeid)
-        xml = junit_of(self.config) if case and self.config is not None else None
-        if xml is not None:
-            test = nodeid.split("::")[-1]
-            xml.node_reporter(nodeid).add_attribute("name", f"{case} {self.title(case)}: {test}")
+        if case and self.config is not None:
+            name_case(self.config, nodeid, f"{case} {self.title(case)}: {nodeid.split('::')[-1]}")
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if is_suite_report(report):
+            self.count(report)
         case = case_of(report.nodeid)
         if case is None or (report.when != "call" and not (report.skipped or report.failed)):
             return
         outcome = "failed" if report.failed else "skipped" if report.skipped else "passed"
-        self.tests[outcome] += 1
         reason = ""
         if report.skipped and isinstance(report.longrepr, tuple):
             reason = report.longrepr[2].removeprefix("Skipped: ")
             need = NEED.match(reason)
             if need:
                 self.missing.setdefault(case, set()).add(need.group(1))
+                self.said.setdefault(case, {}).setdefault(need.group(1), reason)
         elif report.failed:
             reason = getattr(report, "contract_reason", "") or _last_line(report)
             bug = getattr(report, "contract_bug", "") or str(report.longrepr)[-3000:]
@@ -88,42 +101,53 @@ class Summary:
         if previous is None or RANK[outcome] > RANK[previous[0]]:
             self.cases[case] = (outcome, reason)
 
+    def count(self, report: pytest.TestReport) -> None:
+        """One more test of the suite, in the category pytest's own closing line counts it under."""
+        if self.config is None:
+            return
+        status = self.config.hook.pytest_report_teststatus(report=report, config=self.config)
+        category = status[0] if status else ""
+        if category in CATEGORIES:
+            self.tests[category] += 1
+
+    def ran_any(self) -> bool:
+        return bool(self.cases or self.tests)
+
     # -- what it prints ------------------------------------------------------------------------------
     def table(self) -> list[tuple[str, str]]:
         rows = []
         for case in sorted(self.cases):
             outcome, reason = self.cases[case]
+            if outcome == "skipped":  # the reason it is counted under in the totals
+                reason = self.said.get(case, {}).get(first_need(self.missing.get(case, set())), reason)
             rows.append((f"{case}  {self.title(case):32s} {outcome.upper():8s} {reason}", outcome))
         return rows
 
     def closing_line(self) -> str:
+        if not self.cases:  # the fuzz alone
+            return "no contract case in this run; tests: " + self.tests_line()
         counts = Counter(outcome for outcome, _ in self.cases.values())
         line = (
             f"{len(self.cases)} cases: {counts['passed']} passed, {counts['failed']} failed, "
             f"{counts['skipped']} skipped"
         )
         skipped = [case for case, (outcome, _) in self.cases.items() if outcome == "skipped"]
-        wanted: Counter[str] = Counter()
-        for case in skipped:
-            for need in self.missing.get(case, {"other reasons"}):
-                wanted[need] += 1
+        wanted = Counter(first_need(self.missing.get(case, set())) for case in skipped)
         if wanted:
-            line += (
-                " ("
-                + ", ".join(
-                    f"{n} need {w}" if w != "other reasons" else f"{n} for other reasons"
-                    for w, n in wanted.most_common()
-                )
-                + ")"
-            )
+            said = [f"{n} need {w}" if w != OTHER else f"{n} for {OTHER}" for w, n in wanted.most_common()]
+            line += f" ({', '.join(said)})"
         partly = sorted(
             c for c, (o, _) in self.cases.items() if o == "passed" and self.missing.get(c, set()) & set(OPTIONS)
         )
         if partly:
             line += f"; {len(partly)} passed with parts skipped for a missing option ({', '.join(partly)})"
+        return line + "; tests: " + self.tests_line()
+
+    def tests_line(self) -> str:
+        """The suite's tests as pytest counts them: passed, failed and skipped always, the rest when any."""
         tests = self.tests
-        line += f"; tests: {tests['passed']} passed, {tests['failed']} failed, {tests['skipped']} skipped"
-        return line
+        shown = [c for c in CATEGORIES if c in ("passed", "failed", "skipped") or tests[c]]
+        return ", ".join(f"{tests[c]} {c}{'s' if c == 'error' and tests[c] != 1 else ''}" for c in shown)
 
     def strict_failures(self) -> list[str]:
         if not self.strict:

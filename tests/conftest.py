@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import gc
 from datetime import datetime
 from pathlib import Path
 
@@ -24,38 +26,46 @@ START = "2026-02-12T07:00:00.000Z"
 PROOF_FUZZ = {"CONTRACT_FUZZ_EXAMPLES": "2"}
 
 
-# The tests that take seconds (wall, on 2 cores, measured 2026-11-28), handed to pytest-xdist's workers
-# first, longest first, so that the last seconds of `make test` go to short tests on every core and not
-# to one long test on one core while the others wait (it was 12 s). The files whose tests share one
-# module fixture (xdist_group) go first anyway: pytest-xdist hands out the largest groups first.
-SECONDS = {
-    "test_read_only_fuzz_reads_side_by_side_and_never_more_than_asked": 15,  # mostly waiting on latency
-    "test_each_planted_fault_fails_the_case_that_catches_it": 9,
-    "test_no_credential_in_any_output": 9,
-    "test_each_mode_writes_only_what_it_may": 8,
-    "test_a_correct_backend_passes_and_is_left_as_found": 7,
-    "test_the_schemathesis_cli_is_clean_on_the_mock": 7,
-    "test_a_correct_backend_shows_no_violation_and_writes_pass_only_when_allowed": 6,
-    "test_the_html_report_reads_as_bug_reports_in_a_browser": 5,
-    "test_no_false_green_the_summary_says_what_was_not_checked": 5,
-    "test_a_simulated_year_keeps_memory_bounded": 5,
-    "test_start_up_refusals_are_one_line": 4,  # [mongo-unreachable] waits for the connection timeout
-    "test_a_running_mock_is_recognised_and_gets_the_mock_profile": 4,
-    "test_the_seed_that_found_a_date_queued_twice": 3,
-    "test_fuzz_every_operation": 3,
-    "test_kill_9_and_restart_with_a_state_file_loses_nothing": 3,
-    "test_each_drift_is_reported_once_with_its_rule": 2,
-    "test_requests_prints_one_line_each_with_the_reason_and_follows": 2,
-    "test_junit_names_cases_and_records_the_run": 2,
-    "test_clock_moves_a_running_mock": 2,
-    "test_stateful_links": 2,
-}
+# Each test's seconds (setup, call and teardown) in the runs before, by node id, in pytest's cache.
+DURATIONS = "novunt-mock/durations"
 
 
-@pytest.hookimpl(trylast=True)  # after the suite's own order (contract_tests.plugin): this one is final
+def pytest_configure(config: pytest.Config) -> None:
+    # This repository's tuning, not the published plugin's. At exit, what a run built is left to the
+    # process's end instead of being walked once more by the garbage collector (a third of a second in
+    # the main process and in each pytest-xdist worker); every exit handler still runs.
+    atexit.register(gc.freeze)
+    if getattr(config, "cache", None) is not None and not hasattr(config, "workerinput"):
+        config.pluginmanager.register(Durations(config.cache), "novunt-mock-durations")
+
+
+@pytest.hookimpl(trylast=True)  # after the suite's own order (its fuzz first): this one is final
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    if hasattr(config, "workerinput"):  # a pytest-xdist worker: its items are handed out in this order
-        items.sort(key=lambda item: -SECONDS.get(getattr(item, "originalname", item.name), 0))  # stable
+    """On a pytest-xdist worker, whose items are handed out in this order: the tests that took longest
+    last time first, so that the last seconds go to short tests on every core, not to one long test on
+    one core while the others wait (groups of one module fixture go first anyway: the largest units)."""
+    cache = getattr(config, "cache", None)
+    if hasattr(config, "workerinput") and cache is not None:
+        last = cache.get(DURATIONS, {})
+        items.sort(key=lambda item: -last.get(item.nodeid, 0.0))  # stable: new tests keep their order
+
+
+class Durations:
+    """On the controller: each test's seconds, from every worker's reports, kept for the next run
+    (tests this run did not run keep their last time)."""
+
+    def __init__(self, cache: pytest.Cache) -> None:
+        self.cache = cache
+        self.seconds: dict[str, float] = {}
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if type(report) is pytest.TestReport:  # not a subtest's: its time is inside its test's
+            self.seconds[report.nodeid] = self.seconds.get(report.nodeid, 0.0) + report.duration
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.seconds:
+            last = self.cache.get(DURATIONS, {})
+            self.cache.set(DURATIONS, {**last, **{node: round(s, 2) for node, s in self.seconds.items()}})
 
 
 def make_app(start: str = START, **options):

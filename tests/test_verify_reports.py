@@ -1,24 +1,53 @@
-"""What `novunt-mock verify` tells QA: a run that says how much it checked, no false green, a JUnit
-file that names cases and records the run, one line and exit 2 for a target it cannot use."""
+"""What `novunt-mock verify` (and the suite run by pytest) tells QA: a run that says how much it
+checked, counts that add up, no false green, a failing case's line with what came back, --strict's
+reasons last, a JUnit file and a report that name cases and record the run (its seed, to replay it),
+one line and exit 2 for a target it cannot use, and a running mock left on the wall clock."""
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
+from contract_tests.catalogue import CASES
+from mock_server.cli import main
+
+from .conftest import PROOF_FUZZ
 from .preloaded import run_module
+from .pytest_runs import Run, run_one
 
 ROOT = Path(__file__).resolve().parent.parent
+OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)\b")
 
 
-def verify(*arguments: str) -> subprocess.CompletedProcess:
+def verify(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     """``python -m mock_server verify ARGUMENTS``, forked from the tests' preloaded interpreter."""
-    return run_module("mock_server", ["verify", *arguments])
+    return run_module("mock_server", ["verify", *arguments], env=env)
+
+
+def closing_of(output: str) -> str:
+    return next(line for line in output.splitlines() if " cases: " in line)
+
+
+def counted(text: str) -> Counter[str]:
+    """``3 passed, 1 failed, 0 skipped``: the non-zero counts (pytest names no zero)."""
+    found: Counter[str] = Counter()
+    for n, word in OUTCOME.findall(text):
+        found["error" if word.startswith("error") else word] += int(n)
+    return +found
+
+
+def pytest_closing(output: str) -> str:
+    """pytest's own last line of totals (``==== 3 passed, 1 skipped in 0.5s ====``)."""
+    return [line for line in output.splitlines() if re.match(r"^=+ .* in [\d.]+s", line)][-1]
 
 
 @pytest.mark.parametrize(
@@ -42,8 +71,25 @@ def test_junit_names_cases_and_records_the_run(tmp_path):
     assert names and all(name.startswith("TC01 Public status: test_tc01_") for name in names if "tc01" in name), names
     properties = {p.get("name"): p.get("value") for p in tree.iter("property")}
     assert properties["target"] == "in-process mock" and properties["mode"] == "mock", properties
-    assert properties["seed"] and properties["contract_version"], properties
+    assert properties["contract_version"], properties
     assert "1 cases: 1 passed, 0 failed, 0 skipped" in run.stdout
+
+
+def test_the_seed_used_is_recorded_with_how_to_replay_it(tmp_path):
+    """Not ``seed: random``: the number the run drew its examples from, in the JUnit file, the report
+    and the terminal, and the one given when it was given."""
+    junit, html = tmp_path / "drawn.xml", tmp_path / "drawn.html"
+    drawn = verify("-k", "tc01_public", f"--junitxml={junit}", f"--report={html}")
+    given = verify("-k", "tc01_public", f"--junitxml={tmp_path / 'given.xml'}", "--hypothesis-seed=4242")
+    assert drawn.returncode == given.returncode == 0, drawn.stdout[-2000:] + given.stdout[-2000:]
+    properties = {p.get("name"): p.get("value") for p in ElementTree.parse(junit).iter("property")}
+    seed = properties["seed"]
+    assert seed.isdigit() and properties["replay"] == f"--hypothesis-seed={seed}", properties
+    assert f"replay this run's examples: --hypothesis-seed={seed}" in drawn.stdout, drawn.stdout[-1500:]
+    report = html.read_text()
+    assert f"seed: <b>{seed}</b>" in report and f"--hypothesis-seed={seed}" in report
+    again = {p.get("name"): p.get("value") for p in ElementTree.parse(tmp_path / "given.xml").iter("property")}
+    assert again["seed"] == "4242" and "seed: 4242" in given.stdout, again
 
 
 @pytest.fixture
@@ -51,6 +97,71 @@ def live_mock(serve):
     url, _log = serve()
     admin = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin"}).json()["token"]
     return url, admin
+
+
+def test_the_recorded_seed_replays_the_run(live_mock):
+    """The seed a run printed, given back, sends the same requests again (read-only fuzz of a served
+    mock, by its journal: each request's method, path, query and body, in any order)."""
+    url, admin = live_mock
+
+    def fuzzed(*seed: str) -> tuple[str, list[str]]:
+        since = httpx.get(f"{url}/__mock/requests", params={"limit": 1}).json()["requests"][-1]["id"]
+        run = verify(url, "--as-live", "--token", admin, "-k", "fuzz_every", *seed, env=PROOF_FUZZ)
+        assert run.returncode == 0, run.stdout[-2000:]
+        sent = httpx.get(f"{url}/__mock/requests", params={"since": since, "limit": 100000}).json()["requests"]
+        said = re.search(r"replay this run's examples: (--hypothesis-seed=\d+)", run.stdout)
+        assert said, run.stdout[-1500:]
+        requests = [repr((one["method"], one["path"], sorted(one["query"].items()), one["body"])) for one in sent]
+        return said.group(1), sorted(requests)
+
+    replay, first = fuzzed()
+    again, second = fuzzed(replay)
+    assert again == replay and len(first) > 50 and first == second
+
+
+def test_a_failing_case_s_line_says_what_came_back(live_mock):
+    url, _admin = live_mock
+    expired = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin", "expiresIn": -60}).json()["token"]
+    run = verify(url, "--as-live", "--token", expired, "-k", "tc02")
+    assert run.returncode == 1, run.stdout[-2000:]
+    (line,) = [line for line in run.stdout.splitlines() if line.startswith("TC02 ")]
+    assert "FAILED" in line and "expected 200, got: 401 UNAUTHORIZED" in line and "(BRIEF §1" in line, line
+    assert expired not in run.stdout + run.stderr and expired.split(".")[1] not in run.stdout
+
+
+def test_the_counts_add_up_and_strict_says_why_last(live_mock, tmp_path):
+    """Each skipped case counted once; the suite's tests as pytest counts them; the JUnit file's totals
+    over the testcases it holds (the fuzz's subtests are not tests of their own); and --strict's reasons
+    as the last lines, after pytest's."""
+    url, admin = live_mock
+    junit = tmp_path / "run.xml"
+    arguments = [
+        url,
+        "--as-live",
+        "--token",
+        admin,
+        "--strict",
+        f"--junitxml={junit}",
+        "-k",
+        "tc0 or tx1 or fuzz_every",
+    ]
+    run = verify(*arguments, env=PROOF_FUZZ)
+    assert run.returncode == 1, run.stdout[-3000:]
+    closing = closing_of(run.stdout)
+    cases = re.match(r"\d+ cases: \d+ passed, \d+ failed, (\d+) skipped \(([^)]*)\)", closing)
+    assert cases, closing
+    assert sum(int(n) for n in re.findall(r"(\d+) (?:need|for)", cases.group(2))) == int(cases.group(1)), closing
+    tests = counted(closing.split("; tests: ")[1])
+    assert tests == counted(pytest_closing(run.stdout)), (closing, pytest_closing(run.stdout))
+    suite = ElementTree.parse(junit).getroot().find("testsuite")
+    held = suite.findall("testcase")
+    assert int(suite.get("tests")) == len(held) == sum(tests.values()), suite.attrib
+    assert int(suite.get("skipped")) == sum(1 for case in held if case.find("skipped") is not None)
+    lines = [line for line in run.stdout.splitlines() if line.strip()]
+    last_of_pytest = max(i for i, line in enumerate(lines) if re.match(r"^=+ .* in [\d.]+s", line))
+    why = lines[last_of_pytest + 1 :]
+    assert why and why[0].startswith("--strict (--contract-strict) failed the run"), lines[-5:]
+    assert len(why) > 1 and all(line.startswith("--strict: ") for line in why[1:]), why
 
 
 def test_no_false_green_the_summary_says_what_was_not_checked(live_mock):
@@ -93,3 +204,44 @@ def test_the_suite_and_the_cli_allow_the_same_statuses():
 
     shipped = tomllib.loads((ROOT / "schemathesis.toml").read_text())
     assert shipped == tomllib.loads(CONFIG)
+
+
+def test_no_assert_rewrite_warning_in_runs_started_as_a_user_starts_them(live_mock, tmp_path):
+    """A new interpreter each, as a person types them: verify (which looks at the target before pytest
+    starts) and a plain pytest run, both with pytest's "already imported" warning an error."""
+    url, admin = live_mock
+    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
+    strict = ["-W", "error::pytest.PytestAssertRewriteWarning"]
+    commands = [
+        [sys.executable, "-m", "mock_server", "verify", url, "--as-live", "--token", admin, "-k", "tc01_public",
+         "--", *strict],
+        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-p", "no:cacheprovider", "-k", "tc01_public",
+         *strict],
+    ]  # fmt: skip
+    for command in commands:
+        run = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment, cwd=tmp_path)
+        said = run.stdout + run.stderr
+        assert run.returncode == 0 and "PytestAssertRewriteWarning" not in said, said[-3000:]
+
+
+def test_verify_help_counts_the_cases(capsys):
+    with pytest.raises(SystemExit):
+        main(["verify", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    last = max(case for case in CASES if case.startswith("TX"))
+    assert f"Run the {len(CASES)} contract cases" in shown and f"TX01-{last}" in shown, shown
+
+
+def test_a_plain_run_on_a_running_mock_leaves_it_on_the_wall_clock_running(live_mock, tmp_path):
+    """``pytest --pyargs contract_tests --mock-url URL``, spread over pytest-xdist: the suite, not only
+    verify, puts the mock back, once, after every worker is done, and says so in one line."""
+    pytest.importorskip("xdist")
+    url, _admin = live_mock
+    args = ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "--mock-url", url, "-k", "tc24 or tc27", "-n", "1"]
+    run = run_one(Run(args, tmp_path))
+    assert run.returncode == 0, run.stdout[-3000:]
+    said = [line for line in run.stdout.splitlines() if "left the mock" in line]
+    assert len(said) == 1 and "running" in said[0], said
+    clock = httpx.get(f"{url}/__mock/clock").json()
+    now = datetime.fromisoformat(clock["now"].replace("Z", "+00:00"))
+    assert clock["frozen"] is False and abs(now - datetime.now(UTC)) < timedelta(seconds=60), clock

@@ -8,6 +8,7 @@ import pyotp
 import pytest
 
 from ..contract import check, expect
+from ..fixtures import token_has_2fa
 from ..helpers import (
     ADMIN_ROUTES,
     DOUBLY_INVALID,
@@ -22,7 +23,6 @@ from ..helpers import (
     settings_body,
     status,
 )
-from ..plugin import token_has_2fa
 from ..summary import skip_for
 
 ADMIN_TOTP_SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixed admin identity

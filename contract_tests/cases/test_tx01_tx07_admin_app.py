@@ -182,7 +182,7 @@ def test_tx04_qualifiers_are_who_the_pools_pay(api, mock):
 @pytest.mark.live_read
 @pytest.mark.parametrize(("method", "path"), [("PATCH", MODIFY), ("DELETE", CANCEL)], ids=["modify", "cancel"])
 def test_tx05_modify_and_cancel_need_2fa(api, admin, method, path):
-    from ..plugin import token_has_2fa
+    from ..fixtures import token_has_2fa
 
     if not token_has_2fa(admin):
         pytest.skip("the given admin has no 2FA enabled")

@@ -209,7 +209,7 @@ def test_tx12_force_reset_releases_stuck_slots_and_pays_once(api, mock):
 @pytest.mark.live_distribution
 def test_tx12_force_reset_answers_todays_status(api, restore_schedule):
     rule = "BRIEF §10: force-reset (2FA) returns today's status"
-    from ..plugin import token_has_2fa
+    from ..fixtures import token_has_2fa
 
     if token_has_2fa(api.admin_token()):
         refused = api.request("POST", FORCE_RESET, headers=api.auth(), json={})

@@ -22,7 +22,7 @@ import requests
 import requests.adapters
 import schemathesis
 import schemathesis.python.asgi
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from schemathesis.checks import load_all_checks
 from schemathesis.config import SchemathesisConfig
 from schemathesis.core.failures import FailureGroup, as_reported_failure
@@ -31,7 +31,7 @@ from schemathesis.pytest.lazy import get_all_tests  # the per-operation tests it
 
 from ..contract import document
 from ..in_process import InProcessAdapter, InProcessClient
-from ..plugin import mode_of
+from ..options import mode_of
 from ..restore import ScheduleSnapshot
 from ..summary import skip_for
 from ..target import Target
@@ -138,7 +138,7 @@ def allowed_document(*, writes: bool, distribution: bool) -> dict:
 
 
 @pytest.fixture
-def api_schema(target: Target):
+def api_schema(target: Target, contract_seed):
     if not target.admin_token():
         skip_for("--token", "an admin bearer token (env CONTRACT_TOKEN)")
     config = SchemathesisConfig.from_str(mock_config() if target.is_mock else LIVE_CONFIG)
@@ -156,6 +156,7 @@ def api_schema(target: Target):
         schema = schemathesis.openapi.from_dict(allowed, config=config)
     if target.mode != "in-process":
         schema.config.update(base_url=str(target.client.base_url))
+    schema.config.seed = contract_seed  # each operation's examples drawn from the run's seed: replayable
     schema.auth.providers.append(TokenAndCode(target))
     with contextlib.ExitStack() as stack:
         if target.mode == "in-process":
@@ -335,12 +336,13 @@ def fuzz_session(target: Target):
         yield session
 
 
-def test_stateful_links(api_schema, target: Target):
+def test_stateful_links(api_schema, target: Target, contract_seed):
     if not target.is_mock and not (target.allow_writes and target.allow_distribution):
         skip_for("--allow-distribution", "stateful sequences write and queue (with --allow-writes)")
     machine = api_schema.as_state_machine()
     if target.is_mock:
         machine = from_the_fixtures(machine, target)
+    machine = seed(contract_seed)(machine)  # the run's seed (``contract_tests.seed``): replayable
     machine.run(
         settings=settings(
             max_examples=15, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck)

@@ -1,9 +1,12 @@
 """The commands that run the contract suite: ``verify`` and ``fuzz``.
 
 On a URL where one of these mocks answers (its ``/__mock/`` API), the suite runs the mock profile,
-which resets the mock and moves its clock (the cases freeze it at their own instant); ``verify``
-then leaves it as a developer finds a fresh start: the fixtures loaded, the clock on the wall clock,
-running, and says so in one line.
+which resets the mock and moves its clock (the cases freeze it at their own instant); the suite then
+leaves it as a developer finds a fresh start (the fixtures loaded, the clock on the wall clock,
+running) and says so in one line (``contract_tests.leave_as_found``).
+
+Before pytest starts, this process looks at the target with the standard library's HTTP client only:
+a pytest plugin imported first (httpx brings anyio's) could not have its asserts rewritten.
 """
 
 from __future__ import annotations
@@ -13,24 +16,36 @@ import os
 import sys
 
 
+def verify_description() -> str:
+    """``verify --help``'s first words, with the cases counted from the suite's catalogue."""
+    from contract_tests.catalogue import CASES
+
+    listed = {kind: sorted(case for case in CASES if case.startswith(kind)) for kind in ("TC", "TX")}
+    tc, tx = listed["TC"], listed["TX"]
+    return (
+        f"Run the {len(CASES)} contract cases ({tc[0]}-{tc[-1]}, the {len(tc)} of shared/TEST_CASES.md, and "
+        f"{tx[0]}-{tx[-1]}, {len(tx)} for the admin app's other calls) and the Schemathesis suite against BASE_URL "
+        "(default: an in-process mock); read-only by default."
+    )
+
+
 def is_mock(url: str) -> bool:
     """Whether ``url`` is one of these mocks (its /__mock/ control API answers)."""
-    import httpx
+    import json
+    import urllib.request
 
     try:
-        answer = httpx.get(url.rstrip("/") + "/__mock/clock", timeout=10)
-        return answer.status_code == 200 and {"now", "frozen"} <= set(answer.json())
-    except (httpx.HTTPError, ValueError, TypeError):
+        with urllib.request.urlopen(url.rstrip("/") + "/__mock/clock", timeout=10) as answer:
+            return answer.status == 200 and {"now", "frozen"} <= set(json.load(answer))
+    except (OSError, ValueError, TypeError):  # urllib's errors are OSErrors; a body that is no JSON object
         return False
 
 
 def suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
     """pytest's argv for a suite run, or an exit status when the target cannot be used."""
-    from contract_tests.plugin import unreachable
+    from contract_tests.reachability import unreachable
 
-    # This process imported httpx (and so anyio) to look at the target before pytest starts: pytest
-    # cannot rewrite the asserts of anyio's plugin, which has none of ours, and would say so every run.
-    argv = ["--pyargs", package, "-p", "no:cacheprovider", "-W", "ignore::pytest.PytestAssertRewriteWarning"]
+    argv = ["--pyargs", package, "-p", "no:cacheprovider"]
     if args.base_url:
         why = unreachable(args.base_url)
         if why:
@@ -71,28 +86,6 @@ def suite_arguments(args: argparse.Namespace, package: str) -> list[str] | int:
     return argv + list(args.pytest_args)
 
 
-def leave_as_found(command: str, url: str, control_token: str | None) -> None:
-    """A served mock the mock profile ran on, put back to the fixtures on the wall clock, running
-    (the cases left it frozen on their own day, where tokens minted now would expire when the clock
-    went back), said in one line."""
-    import httpx
-
-    headers = {"X-Mock-Control-Token": control_token} if control_token else {}
-    try:
-        answer = httpx.post(f"{url.rstrip('/')}/__mock/reset", json={"frozen": False}, headers=headers, timeout=30)
-        answer.raise_for_status()
-        clock = answer.json()
-    except (httpx.HTTPError, ValueError) as failed:
-        print(f"novunt-mock {command}: could not reset the mock at {url} afterwards: {failed}", file=sys.stderr)
-        return
-    print(
-        f"novunt-mock {command}: left the mock at {url} reset to its fixtures, its clock on the wall clock "
-        f"({clock.get('now')}), {'frozen' if clock.get('frozen') else 'running'}",
-        file=sys.stderr,
-        flush=True,
-    )
-
-
 def run_suite(args: argparse.Namespace, package: str, *extra: str) -> int:
     import pytest
 
@@ -101,11 +94,7 @@ def run_suite(args: argparse.Namespace, package: str, *extra: str) -> int:
         return argv
     if args.parallel_reads is not None:
         os.environ["CONTRACT_PARALLEL_READS"] = str(args.parallel_reads)
-    try:
-        return int(pytest.main([*argv, *extra]))
-    finally:
-        if "--mock-url" in argv:
-            leave_as_found(args.command, args.base_url, os.environ.get("MOCK_CONTROL_TOKEN"))
+    return int(pytest.main([*argv, *extra]))
 
 
 def verify(args: argparse.Namespace) -> int:
