@@ -32,7 +32,7 @@ serve: $(STAMP)
 	$(BIN)/novunt-mock serve $(ARGS)
 
 # The mock's own tests (they also run the whole suite over HTTP, in each live mode, against a served
-# mock: tests/test_live_safety.py) and the contract suite in-process, in one run spread over the
+# mock: tests/proof/test_live_safety.py) and the contract suite in-process, in one run spread over the
 # cores; then over HTTP what only HTTP shows (start-up, transport, CORS, the wire form of errors, a
 # whole admin session).
 # A fixed Hypothesis seed keeps CI reproducible; `make hunt` and `make fuzz` explore with fresh seeds.

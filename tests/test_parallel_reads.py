@@ -12,8 +12,8 @@ from pathlib import Path
 
 import httpx
 
+from .proof.test_live_safety import SECRET, token
 from .pytest_runs import Run, run_one
-from .test_live_safety import SECRET, token
 
 SLACK = 0.015  # a server thread preempted between measuring and stamping is not an overlap
 LATENCY_MS = 60  # enough for requests to overlap measurably, little enough for make test

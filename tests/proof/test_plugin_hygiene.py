@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from .pytest_runs import Run, run_all, run_one
+from ..pytest_runs import Run, run_all, run_one
 
 OURS = ["-p", "no:contract_tests", "-p", "no:novunt_mock"]  # the package's two entry points, blocked
 PROBE = """

@@ -25,9 +25,9 @@ from contract_tests.watch.events import Event
 from contract_tests.watch.reading import Reader
 from contract_tests.watch.watcher import Options, Watcher
 
-from .preloaded import Forked
+from ..preloaded import Forked
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 START = "2026-02-12T07:00:00.000Z"  # 08:00 in Lagos
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
 DECLARATIONS = "/api/v1/admin/daily-declaration-returns"

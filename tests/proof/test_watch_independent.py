@@ -1,4 +1,4 @@
-"""`watch` against a backend we did not write (``tests/independent_backend.py``, on the wall clock): each
+"""`watch` against a backend we did not write (``tests/proof/independent_backend.py``, on the wall clock): each
 planted fault a monitor covers fires its alert, naming its case; the correct backend fires none over
 the same polls. One fault only a watch can see (``WATCH_FAULTS``): slot 1's amounts, COMPLETED, change
 after it ran."""
@@ -13,9 +13,9 @@ from contract_tests.redaction import Secrets
 from contract_tests.watch.reading import Reader
 from contract_tests.watch.watcher import Options, Watcher
 
+from ..served.test_watch import Collect
 from .independent_backend import WATCH_FAULTS
 from .test_verifier_on_independent_backend import Independent
-from .test_watch import Collect
 
 POLLS = 3
 CAUGHT = {  # fault: (monitor, case)

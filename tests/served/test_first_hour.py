@@ -16,8 +16,8 @@ import pytest
 from contract_tests.target import free_port, wait_until_answers
 from mock_server.domain.schedule import parse_iso
 
-from .conftest import MockServers, admin_headers
-from .preloaded import Forked, run_module
+from ..conftest import MockServers, admin_headers
+from ..preloaded import Forked, run_module
 
 QUEUE = "/api/v1/admin/daily-declaration-returns/today/queue"
 STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
@@ -169,7 +169,7 @@ def test_the_favicon_is_served_and_the_journal_keeps_the_contract_s_routes(inpro
 
 
 def test_the_page_header_shows_an_iso_date_and_the_zone():
-    page = (Path(__file__).resolve().parent.parent / "mock_server" / "static" / "index.html").read_text()
+    page = (Path(__file__).resolve().parents[2] / "mock_server" / "static" / "index.html").read_text()
     header = page[page.index('getElementById("now").textContent') :].split(";")[0]
     assert "s.localTime.slice(0, 10)" in header and "s.timezone" in header and "toLocale" not in header, header
 

@@ -20,11 +20,11 @@ import pytest
 from contract_tests.catalogue import CASES
 from mock_server.cli import main
 
-from .conftest import PROOF_FUZZ
-from .preloaded import run_module
-from .pytest_runs import Run, run_one
+from ..conftest import PROOF_FUZZ
+from ..preloaded import run_module
+from ..pytest_runs import Run, run_one
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)\b")
 
 

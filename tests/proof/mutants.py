@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 Scope = ast.FunctionDef | ast.AsyncFunctionDef
 Rewrite = Callable[[ast.AST, Scope], ast.AST | list[ast.stmt]]

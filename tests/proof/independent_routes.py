@@ -1,4 +1,4 @@
-"""The HTTP side of the independent backend (``tests/independent_backend.py``): its routes on bare
+"""The HTTP side of the independent backend (``tests/proof/independent_backend.py``): its routes on bare
 Starlette, its one error envelope and its JSON bodies, written from BRIEF.md alone like the rest."""
 
 from __future__ import annotations

@@ -19,9 +19,9 @@ from starlette.testclient import TestClient
 
 from contract_tests.target import free_port, wait_until_answers
 
-from .conftest import admin_headers, make_app
+from ..conftest import admin_headers, make_app
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
 TOGGLE = f"{SCHEDULE}/toggle"

@@ -22,8 +22,8 @@ from contract_tests.watch.pacing import next_wait
 from contract_tests.watch.reading import Reader
 from contract_tests.watch.watcher import Options, Watcher
 
-from .conftest import make_app
-from .preloaded import run_module
+from ..conftest import make_app
+from ..preloaded import run_module
 from .test_watch import DECLARATIONS, QUEUED, ROOT, SCHEDULE, THREE_SLOTS, Collect, Receiver
 
 TOKEN = "s3cret-admin-token-not-a-jwt-Zq8w1x"  # known to the run: masked wherever it shows

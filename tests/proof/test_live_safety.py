@@ -21,8 +21,8 @@ import httpx
 import pyotp
 import pytest
 
-from .conftest import PROOF_FUZZ
-from .pytest_runs import Run, run_one
+from ..conftest import PROOF_FUZZ
+from ..pytest_runs import Run, run_one
 
 SECRET = "NOVUNTMOCKADMINTOTPSECRETKEYABCD"  # BRIEF §9, the fixture admin
 PASSWORD = "Admin123!"

@@ -18,7 +18,7 @@ from contract_tests.watch.reading import Poll, Reader
 from contract_tests.watch.tracking import Tracker
 from contract_tests.watch.watcher import Options, Watcher
 
-from .conftest import make_app
+from ..conftest import make_app
 from .test_watch import DECLARATIONS, QUEUED, SCHEDULE, THREE_SLOTS, Collect
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-SUITE = Path(__file__).resolve().parent.parent / "contract_tests"
+SUITE = Path(__file__).resolve().parents[2] / "contract_tests"
 
 
 def _modules():

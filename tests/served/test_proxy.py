@@ -13,11 +13,11 @@ import pytest
 
 from contract_tests.target import free_port, wait_until_answers
 
-from .independent_backend import FAULTS
-from .preloaded import Forked
-from .test_verifier_on_independent_backend import Independent
+from ..preloaded import Forked
+from ..proof.independent_backend import FAULTS
+from ..proof.test_verifier_on_independent_backend import Independent
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCHEDULE = "/api/v1/admin/cron-settings/distribution-schedule"
 STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
 PAGES = [  # what the admin app's pages read, in order (the reads of the TX07 replays)

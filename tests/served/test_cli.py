@@ -10,7 +10,7 @@ import pytest
 
 from mock_server.cli import main
 
-from .preloaded import run_module
+from ..preloaded import run_module
 
 
 def run(*arguments: str) -> subprocess.CompletedProcess:
@@ -56,7 +56,7 @@ def test_clock_moves_a_running_mock(serve):
     assert moved.returncode == 0 and json.loads(moved.stdout)["now"] == "2026-02-12T08:00:00.000Z"
     assert json.loads(clock("--url", url, "--next-slot").stdout)["now"] == "2026-02-12T14:59:59.000Z"
     assert json.loads(clock("--url", url, "--resume").stdout)["frozen"] is False
-    assert clock("--url", "http://127.0.0.1:9").returncode == 2  # one line: tests/test_first_hour.py
+    assert clock("--url", "http://127.0.0.1:9").returncode == 2  # one line: tests/served/test_first_hour.py
 
 
 def test_access_log_has_one_line_per_request(caplog):
@@ -65,7 +65,7 @@ def test_access_log_has_one_line_per_request(caplog):
 
     from starlette.testclient import TestClient
 
-    from .conftest import make_app
+    from ..conftest import make_app
 
     client = TestClient(make_app(log_requests=True))
     with caplog.at_level(logging.INFO, logger="mock_server.access"):

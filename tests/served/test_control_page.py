@@ -9,7 +9,7 @@ import pytest
 
 from contract_tests.helpers import MULTI_QUEUE, THREE_SLOTS
 
-from .conftest import START, MockServers
+from ..conftest import START, MockServers
 
 playwright = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")

@@ -11,9 +11,9 @@ computing "today" in UTC is visible at any hour of the day.
 
 Its one admin signs in with a password and, 2FA being enabled, a code (BRIEF §0, §10). What today's
 admin app reads of its days (BRIEF §10-§11: the payout card, history, details, export) is
-``tests/independent_days.py``.
+``tests/proof/independent_days.py``.
 
-Run: ``python -m tests.independent_backend --port 5077 [--fault NAME ...]``; it prints
+Run: ``python -m tests.proof.independent_backend --port 5077 [--fault NAME ...]``; it prints
 ``token=...``, ``support=...``, ``secret=...``, ``identifier=...`` and ``password=...`` on its first lines.
 """
 
@@ -54,7 +54,7 @@ FAULTS = {
     "message-without-field": "a 400's message is only 'Validation failed', naming no field",
     **independent_days.FAULTS,
 }
-# Faults no single reading shows: only a watch over time does (``tests/test_watch_independent.py``).
+# Faults no single reading shows: only a watch over time does (``tests/proof/test_watch_independent.py``).
 WATCH_FAULTS = {
     "completed-slot-amounts-change": "slot 1, COMPLETED, shows twice what it paid from the second status read on",
 }

@@ -1,7 +1,7 @@
 """The independent backend's days as today's admin app reads them (BRIEF sections 10 and 11): the payout
 summary card of today's status, the history (finished days only), a day's details and the CSV export.
 
-Written from the brief alone, like ``tests/independent_backend.py`` (which builds the days: their slots,
+Written from the brief alone, like ``tests/proof/independent_backend.py`` (which builds the days: their slots,
 with their stats, and their times); pure: days in, the wire's dicts and CSV text out. Each planted fault
 of these rows (``FAULTS``) is one ``if`` here, named.
 """

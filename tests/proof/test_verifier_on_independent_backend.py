@@ -1,4 +1,4 @@
-"""The contract suite as QA runs it against a backend we did not write (``tests/independent_backend.py``).
+"""The contract suite as QA runs it against a backend we did not write (``tests/proof/independent_backend.py``).
 
 - on a correct backend it passes read-only (token, TOTP secret, non-admin token, an admin's identifier
   and password), and with
@@ -25,12 +25,12 @@ from contract_tests.catalogue import CASES
 from contract_tests.redaction import JWT
 from contract_tests.target import wait_until_answers
 
-from .conftest import PROOF_FUZZ, free_port
+from ..conftest import PROOF_FUZZ, free_port
+from ..preloaded import Forked, run_module
+from ..pytest_runs import Run, run_all, run_one
 from .independent_backend import FAULTS
-from .preloaded import Forked, run_module
-from .pytest_runs import Run, run_all, run_one
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CAUGHT_BY = {
     "writes-without-2fa": "TC06",
     "errors-without-code": "TC04",
@@ -67,7 +67,7 @@ class Independent:
         handle, name = tempfile.mkstemp(prefix="independent-backend-", suffix=".log")
         os.close(handle)
         self.output = Path(name)
-        self.process = Forked("tests.independent_backend", arguments, self.output, cwd=ROOT)
+        self.process = Forked("tests.proof.independent_backend", arguments, self.output, cwd=ROOT)
         if not wait_until_answers(f"{self.url}/config", is_up=lambda: self.process.poll() is None):
             said = [line for line in self.output.read_text().splitlines() if "=" not in line]  # no credential
             raise RuntimeError("the independent backend did not start: " + "\n".join(said[-20:]))

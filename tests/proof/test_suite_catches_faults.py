@@ -3,7 +3,7 @@ contract suite alone (``contract_tests``, not these tests) fail and name the cas
 
 Each copy runs the cases named for its fault (``-k``): one pytest run each, in a process forked
 from one that has imported the suite's dependencies (``tests/pytest_runs.py``), so the check stays
-inside ``make test``'s time; ``tests/mutants.py`` says which case catches which fault. The faults
+inside ``make test``'s time; ``tests/proof/mutants.py`` says which case catches which fault. The faults
 are edits of the syntax tree: a reformat or a renamed local leaves each the same fault (the tests at
 the end), and one that no longer applies says so, naming itself."""
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from ..pytest_runs import Run, run_all
 from .mutants import MUTANTS, RESPONSES_UNCHECKED, ROOT, Mutant, MutantDoesNotApply, write_copy
-from .pytest_runs import Run, run_all
 
 pytestmark = pytest.mark.xdist_group("suite_catches_faults")  # its tests share one module fixture: one worker
 
