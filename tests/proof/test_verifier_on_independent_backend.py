@@ -123,19 +123,6 @@ def failed_cases(output: str) -> set[str]:
     return set(re.findall(r"^(T[CX]\d\d) .*FAILED", output, re.MULTILINE))
 
 
-@pytest.fixture
-def backend():
-    started: list[Independent] = []
-
-    def start(*faults: str) -> Independent:
-        started.append(Independent(*faults))
-        return started[-1]
-
-    yield start
-    for one in started:
-        one.stop()
-
-
 @pytest.mark.parametrize("writes", [False, True], ids=["read-only", "allow-writes"])
 def test_a_correct_backend_passes_and_is_left_as_found(backend, writes):
     correct = backend()

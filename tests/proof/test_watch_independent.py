@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
-
 from contract_tests.redaction import Secrets
 from contract_tests.watch.reading import Reader
 from contract_tests.watch.watcher import Options, Watcher
@@ -26,19 +24,6 @@ CAUGHT = {  # fault: (monitor, case)
 }
 
 
-@pytest.fixture
-def backends():
-    started: list[Independent] = []
-
-    def start(*faults: str) -> Independent:
-        started.append(Independent(*faults))
-        return started[-1]
-
-    yield start
-    for one in started:
-        one.stop()
-
-
 def watched(backend: Independent) -> tuple[Collect, Watcher]:
     seen = Collect()
     reader = Reader.connect(backend.url, backend.token, Secrets())
@@ -52,13 +37,13 @@ def test_the_new_fault_is_one_only_a_watch_sees():
     assert set(WATCH_FAULTS) == {"completed-slot-amounts-change"} and set(WATCH_FAULTS) <= set(CAUGHT)
 
 
-def test_each_planted_fault_fires_its_alert_and_the_correct_backend_none(backends):
-    servers = {fault: backends(fault) for fault in CAUGHT}
-    clean = backends()
+def test_each_planted_fault_fires_its_alert_and_the_correct_backend_none(backend):
+    servers = {fault: backend(fault) for fault in CAUGHT}
+    clean = backend()
     started_on = datetime.now(UTC).date()
     results = {fault: watched(server) for fault, server in servers.items()}
     if datetime.now(UTC).date() != started_on:  # the UTC date moved: today-in-utc shows no more (see calendar_hid)
-        results["today-in-utc"] = watched(backends("today-in-utc"))
+        results["today-in-utc"] = watched(backend("today-in-utc"))
     for fault, (monitor, case) in CAUGHT.items():
         seen, watcher = results[fault]
         alerts = [e for e in seen.events if e.kind == "alert"]
