@@ -41,7 +41,7 @@ STATUS = "/api/v1/admin/daily-declaration-returns/today/status"
 QUEUE = "/api/v1/admin/daily-declaration-returns/today/queue"
 ADVANCE = "/__mock/clock/advance"
 # writes, and each reader's rounds at least (it reads as long as the writers write)
-IN_PROCESS = {"schedules": 240, "days": 40, "rounds": 400}
+IN_PROCESS = {"schedules": 120, "days": 20, "rounds": 250}
 SERVED = {"schedules": 100, "days": 20, "rounds": 200}
 
 

@@ -22,10 +22,15 @@ from mock_server.cli import main
 
 from ..conftest import PROOF_FUZZ
 from ..preloaded import run_module
-from ..pytest_runs import Run, run_one
 
 ROOT = Path(__file__).resolve().parents[2]
+REWRITE_WARNING_IS_AN_ERROR = ["-W", "error::pytest.PytestAssertRewriteWarning"]
 OUTCOME = re.compile(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)\b")
+
+
+def as_typed() -> dict[str, str]:
+    """The environment of a command a person types: without this run's PYTEST_ADDOPTS."""
+    return {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
 
 
 def verify(*arguments: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -99,26 +104,6 @@ def live_mock(serve):
     return url, admin
 
 
-def test_the_recorded_seed_replays_the_run(live_mock):
-    """The seed a run printed, given back, sends the same requests again (read-only fuzz of a served
-    mock, by its journal: each request's method, path, query and body, in any order)."""
-    url, admin = live_mock
-
-    def fuzzed(*seed: str) -> tuple[str, list[str]]:
-        since = httpx.get(f"{url}/__mock/requests", params={"limit": 1}).json()["requests"][-1]["id"]
-        run = verify(url, "--as-live", "--token", admin, "-k", "fuzz_every", *seed, env=PROOF_FUZZ)
-        assert run.returncode == 0, run.stdout[-2000:]
-        sent = httpx.get(f"{url}/__mock/requests", params={"since": since, "limit": 100000}).json()["requests"]
-        said = re.search(r"replay this run's examples: (--hypothesis-seed=\d+)", run.stdout)
-        assert said, run.stdout[-1500:]
-        requests = [repr((one["method"], one["path"], sorted(one["query"].items()), one["body"])) for one in sent]
-        return said.group(1), sorted(requests)
-
-    replay, first = fuzzed()
-    again, second = fuzzed(replay)
-    assert again == replay and len(first) > 50 and first == second
-
-
 def test_a_failing_case_s_line_says_what_came_back(live_mock):
     url, _admin = live_mock
     expired = httpx.post(f"{url}/__mock/tokens", json={"identifier": "admin", "expiresIn": -60}).json()["token"]
@@ -129,24 +114,29 @@ def test_a_failing_case_s_line_says_what_came_back(live_mock):
     assert expired not in run.stdout + run.stderr and expired.split(".")[1] not in run.stdout
 
 
-def test_the_counts_add_up_and_strict_says_why_last(live_mock, tmp_path):
+def sent_since(url: str, since: int) -> list[str]:
+    """What the served mock was sent after journal entry ``since``: each request's method, path, query
+    and body, in any order."""
+    sent = httpx.get(f"{url}/__mock/requests", params={"since": since, "limit": 100000}).json()["requests"]
+    return sorted(repr((one["method"], one["path"], sorted(one["query"].items()), one["body"])) for one in sent)
+
+
+def last_request(url: str) -> int:
+    return httpx.get(f"{url}/__mock/requests", params={"limit": 1}).json()["requests"][-1]["id"]
+
+
+def test_the_counts_add_up_strict_says_why_last_and_the_seed_replays_the_run(live_mock, tmp_path):
     """Each skipped case counted once; the suite's tests as pytest counts them; the JUnit file's totals
-    over the testcases it holds (the fuzz's subtests are not tests of their own); and --strict's reasons
-    as the last lines, after pytest's."""
+    over the testcases it holds (the fuzz's subtests are not tests of their own); --strict's reasons
+    as the last lines, after pytest's; and the seed the run printed, given back, sends the same
+    requests again (a read-only run of a served mock, cases and fuzz, by its journal)."""
     url, admin = live_mock
     junit = tmp_path / "run.xml"
-    arguments = [
-        url,
-        "--as-live",
-        "--token",
-        admin,
-        "--strict",
-        f"--junitxml={junit}",
-        "-k",
-        "tc0 or tx1 or fuzz_every",
-    ]
-    run = verify(*arguments, env=PROOF_FUZZ)
+    arguments = [url, "--as-live", "--token", admin, "--strict", "-k", "tc0 or tx1 or fuzz_every"]
+    since = last_request(url)
+    run = verify(*arguments, f"--junitxml={junit}", env=PROOF_FUZZ)
     assert run.returncode == 1, run.stdout[-3000:]
+    first = sent_since(url, since)
     closing = closing_of(run.stdout)
     cases = re.match(r"\d+ cases: \d+ passed, \d+ failed, (\d+) skipped \(([^)]*)\)", closing)
     assert cases, closing
@@ -162,6 +152,13 @@ def test_the_counts_add_up_and_strict_says_why_last(live_mock, tmp_path):
     why = lines[last_of_pytest + 1 :]
     assert why and why[0].startswith("--strict (--contract-strict) failed the run"), lines[-5:]
     assert len(why) > 1 and all(line.startswith("--strict: ") for line in why[1:]), why
+
+    said = re.search(r"replay this run's examples: (--hypothesis-seed=\d+)", run.stdout)
+    assert said, run.stdout[-1500:]
+    since = last_request(url)
+    again = verify(*arguments, said.group(1), env=PROOF_FUZZ)
+    assert f"replay this run's examples: {said.group(1)}" in again.stdout, again.stdout[-1500:]
+    assert len(first) > 50 and sent_since(url, since) == first, "the seed given back sent other requests"
 
 
 def test_no_false_green_the_summary_says_what_was_not_checked(live_mock):
@@ -185,12 +182,13 @@ def test_a_running_mock_is_recognised_and_gets_the_mock_profile(live_mock):
 
 def test_the_schemathesis_cli_is_clean_on_the_mock(serve):
     """README: `st run openapi/contract.yaml --url ... -H 'Authorization: Bearer T' --checks all` (every phase)
-    with the project's schemathesis.toml; a few examples per operation here, the full run by hand."""
+    with the project's schemathesis.toml; every phase, the coverage phase in full, two drawn examples per
+    operation here; the full run by hand."""
     url, _log = serve()
     token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "ops"}).json()["token"]
     arguments = [
         "run", "openapi/contract.yaml", "--url", url,
-        "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", "5", "--seed", "1",
+        "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", "2", "--seed", "1",
     ]  # fmt: skip
     run = run_module("schemathesis.cli", arguments, cwd=ROOT)
     assert run.returncode == 0, run.stdout[-3000:]
@@ -207,21 +205,14 @@ def test_the_suite_and_the_cli_allow_the_same_statuses():
 
 
 def test_no_assert_rewrite_warning_in_runs_started_as_a_user_starts_them(live_mock, tmp_path):
-    """A new interpreter each, as a person types them: verify (which looks at the target before pytest
-    starts) and a plain pytest run, both with pytest's "already imported" warning an error."""
+    """A new interpreter, as a person types it: verify (which looks at the target before pytest starts),
+    with pytest's "already imported" warning an error (a plain pytest run: the test below)."""
     url, admin = live_mock
-    environment = {name: value for name, value in os.environ.items() if name != "PYTEST_ADDOPTS"}
-    strict = ["-W", "error::pytest.PytestAssertRewriteWarning"]
-    commands = [
-        [sys.executable, "-m", "mock_server", "verify", url, "--as-live", "--token", admin, "-k", "tc01_public",
-         "--", *strict],
-        [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-p", "no:cacheprovider", "-k", "tc01_public",
-         *strict],
-    ]  # fmt: skip
-    for command in commands:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=300, env=environment, cwd=tmp_path)
-        said = run.stdout + run.stderr
-        assert run.returncode == 0 and "PytestAssertRewriteWarning" not in said, said[-3000:]
+    command = [sys.executable, "-m", "mock_server", "verify", url, "--as-live", "--token", admin,
+               "-k", "tc01_public", "--", *REWRITE_WARNING_IS_AN_ERROR]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, env=as_typed(), cwd=tmp_path)
+    said = run.stdout + run.stderr
+    assert run.returncode == 0 and "PytestAssertRewriteWarning" not in said, said[-3000:]
 
 
 def test_verify_help_counts_the_cases(capsys):
@@ -233,13 +224,15 @@ def test_verify_help_counts_the_cases(capsys):
 
 
 def test_a_plain_run_on_a_running_mock_leaves_it_on_the_wall_clock_running(live_mock, tmp_path):
-    """``pytest --pyargs contract_tests --mock-url URL``, spread over pytest-xdist: the suite, not only
-    verify, puts the mock back, once, after every worker is done, and says so in one line."""
+    """``pytest --pyargs contract_tests --mock-url URL``, spread over pytest-xdist, typed in a new
+    interpreter (pytest's "already imported" warning an error): the suite, not only verify, puts the
+    mock back, once, after every worker is done, and says so in one line."""
     pytest.importorskip("xdist")
     url, _admin = live_mock
-    args = ["--pyargs", "contract_tests", "-p", "no:cacheprovider", "--mock-url", url, "-k", "tc24 or tc27", "-n", "1"]
-    run = run_one(Run(args, tmp_path))
-    assert run.returncode == 0, run.stdout[-3000:]
+    command = [sys.executable, "-m", "pytest", "--pyargs", "contract_tests", "-p", "no:cacheprovider",
+               "--mock-url", url, "-k", "tc24 or tc27", "-n", "1", *REWRITE_WARNING_IS_AN_ERROR]  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=300, env=as_typed(), cwd=tmp_path)
+    assert run.returncode == 0 and "PytestAssertRewriteWarning" not in run.stdout + run.stderr, run.stdout[-3000:]
     said = [line for line in run.stdout.splitlines() if "left the mock" in line]
     assert len(said) == 1 and "running" in said[0], said
     clock = httpx.get(f"{url}/__mock/clock").json()
