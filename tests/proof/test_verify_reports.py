@@ -182,13 +182,16 @@ def test_a_running_mock_is_recognised_and_gets_the_mock_profile(live_mock):
 
 def test_the_schemathesis_cli_is_clean_on_the_mock(serve):
     """README: `st run openapi/contract.yaml --url ... -H 'Authorization: Bearer T' --checks all` (every phase)
-    with the project's schemathesis.toml; every phase, the coverage phase in full, two drawn examples per
-    operation here; the full run by hand."""
+    with the project's schemathesis.toml: the CLI, its checks and the shipped configuration together, in
+    the phases that draw examples (two per operation); the coverage phase, deterministic, is the
+    in-process fuzz's (test_fuzz_every_operation, the same checks and statuses: the test below); the
+    full run by hand."""
     url, _log = serve()
     token = httpx.post(f"{url}/__mock/tokens", json={"identifier": "ops"}).json()["token"]
     arguments = [
         "run", "openapi/contract.yaml", "--url", url,
-        "-H", f"Authorization: Bearer {token}", "--checks", "all", "--max-examples", "2", "--seed", "1",
+        "-H", f"Authorization: Bearer {token}", "--checks", "all",
+        "--phases", "examples,fuzzing,stateful", "--max-examples", "2", "--seed", "1",
     ]  # fmt: skip
     run = run_module("schemathesis.cli", arguments, cwd=ROOT)
     assert run.returncode == 0, run.stdout[-3000:]
