@@ -12,9 +12,9 @@ BASE_URL ?=
 unexport PYTHONDONTWRITEBYTECODE
 
 SEED   ?= 20260211
-# Two test workers more than the cores (at most 8): many of the tests spend their time waiting on a
-# served mock, a backend, a poll or an injected latency, and the extra workers use that time.
-WORKERS ?= $(shell $(PYTHON) -c "import os; print(min((os.cpu_count() or 1) + 2, 8))")
+# One test worker more than the cores (at most 8): many of the tests spend their time waiting on a
+# served mock, a backend or an injected latency, and a third worker uses that time on 2 cores.
+WORKERS ?= $(shell $(PYTHON) -c "import os; print(min((os.cpu_count() or 1) + 1, 8))")
 CORES ?= $(shell $(PYTHON) -c "import os; print(min(os.cpu_count() or 1, 8))")
 
 .PHONY: install serve test hunt lint contract fuzz verify compat bench clean
