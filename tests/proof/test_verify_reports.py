@@ -19,6 +19,7 @@ import pytest
 
 from contract_tests.catalogue import CASES
 from mock_server.cli import main
+from mock_server.tools.journal_client import RequestJournal
 
 from ..conftest import PROOF_FUZZ
 from ..preloaded import run_module
@@ -114,15 +115,11 @@ def test_a_failing_case_s_line_says_what_came_back(live_mock):
     assert expired not in run.stdout + run.stderr and expired.split(".")[1] not in run.stdout
 
 
-def sent_since(url: str, since: int) -> list[str]:
+def sent_since(journal: RequestJournal, since: int) -> list[str]:
     """What the served mock was sent after journal entry ``since``: each request's method, path, query
     and body, in any order."""
-    sent = httpx.get(f"{url}/__mock/requests", params={"since": since, "limit": 100000}).json()["requests"]
+    sent = journal.find(since=since, limit=100000)
     return sorted(repr((one["method"], one["path"], sorted(one["query"].items()), one["body"])) for one in sent)
-
-
-def last_request(url: str) -> int:
-    return httpx.get(f"{url}/__mock/requests", params={"limit": 1}).json()["requests"][-1]["id"]
 
 
 def test_the_counts_add_up_strict_says_why_last_and_the_seed_replays_the_run(live_mock, tmp_path):
@@ -133,10 +130,11 @@ def test_the_counts_add_up_strict_says_why_last_and_the_seed_replays_the_run(liv
     url, admin = live_mock
     junit = tmp_path / "run.xml"
     arguments = [url, "--as-live", "--token", admin, "--strict", "-k", "tc0 or tx1 or fuzz_every"]
-    since = last_request(url)
+    journal = RequestJournal(url)
+    since = journal.find(limit=1)[-1]["id"]
     run = verify(*arguments, f"--junitxml={junit}", env=PROOF_FUZZ)
     assert run.returncode == 1, run.stdout[-3000:]
-    first = sent_since(url, since)
+    first = sent_since(journal, since)
     closing = closing_of(run.stdout)
     cases = re.match(r"\d+ cases: \d+ passed, \d+ failed, (\d+) skipped \(([^)]*)\)", closing)
     assert cases, closing
@@ -155,10 +153,11 @@ def test_the_counts_add_up_strict_says_why_last_and_the_seed_replays_the_run(liv
 
     said = re.search(r"replay this run's examples: (--hypothesis-seed=\d+)", run.stdout)
     assert said, run.stdout[-1500:]
-    since = last_request(url)
+    since = journal.find(limit=1)[-1]["id"]
     again = verify(*arguments, said.group(1), env=PROOF_FUZZ)
     assert f"replay this run's examples: {said.group(1)}" in again.stdout, again.stdout[-1500:]
-    assert len(first) > 50 and sent_since(url, since) == first, "the seed given back sent other requests"
+    assert len(first) > 50 and sent_since(journal, since) == first, "the seed given back sent other requests"
+    journal.close()
 
 
 def test_no_false_green_the_summary_says_what_was_not_checked(live_mock):
