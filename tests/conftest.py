@@ -39,6 +39,12 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Durations(config.cache), "novunt-mock-durations")
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    # The modules and the collected tests stay to the end: the garbage collector's full passes leave
+    # them out instead of walking them again and again while the tests allocate.
+    gc.freeze()
+
+
 @pytest.hookimpl(trylast=True)  # after the suite's own order (its fuzz first): this one is final
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """On a pytest-xdist worker, whose items are handed out in this order: the tests that took longest

@@ -12,6 +12,7 @@ still start a new interpreter the user's way.
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import runpy
@@ -117,6 +118,10 @@ def _run_module(
 ) -> None:
     """In the forked process: its place (working directory, environment, first import paths) and
     output, its command line, then the module as ``-m`` runs it."""
+    # What the fork inherited (the preloaded packages) is left out of this process's garbage
+    # collections: walking it wrote to every page shared with the forkserver (each one then copied)
+    # and took a fifth of a short pytest run's CPU.
+    gc.freeze()
     cwd, env, path = place
     os.chdir(cwd)
     os.environ.update(env)

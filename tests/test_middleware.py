@@ -1,10 +1,11 @@
 """``mock_server.http.middleware``: the body read once (413 beyond the limit, 400 for JSON that does not
-parse, the bytes replayed), CORS's ``Vary``, one printable access-log line per request, and the
-journal of the contract's routes."""
+parse, the bytes replayed), CORS's ``Vary``, one printable access-log line per request, the
+journal of the contract's routes, and a change on disk (``--state-file``) before its answer leaves."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 
 import pytest
@@ -119,3 +120,24 @@ def test_the_journal_records_the_contract_s_routes_only():
     requests = mock.get("/__mock/requests").json()["requests"]
     assert [(r["method"], r["path"], r["status"]) for r in requests] == [("GET", "/cron-status", 200)]
     assert requests[0]["operationId"] and "123456" not in str(requests[0]["query"])  # a code is redacted
+
+
+def test_a_change_is_in_the_state_file_before_its_answer_leaves(tmp_path):
+    """A client that has its answer may kill the mock at once (``kill -9``) and restart it: the change
+    it was answered for is already on disk when the answer starts."""
+    state = tmp_path / "state.json"
+    app = make_app(state_file=state)
+    on_disk_when_answered = []
+
+    async def watching(scope, receive, send):
+        async def answer(message: dict) -> None:
+            if message["type"] == "http.response.start":
+                on_disk_when_answered.append(json.loads(state.read_text())["clock"] if state.exists() else None)
+            await send(message)
+
+        await app(scope, receive, answer)
+
+    mock = in_process(watching)
+    assert mock.post("/__mock/clock/advance", json={"seconds": 3600}).status_code == 200
+    saved = json.loads(state.read_text())["clock"]
+    assert on_disk_when_answered == [saved], "the answer left before the change was written"

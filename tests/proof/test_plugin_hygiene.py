@@ -19,10 +19,13 @@ import atexit, gc, json, os
 
 import pytest
 
+FROZEN_BEFORE = gc.get_freeze_count()  # a forked run starts with what it inherited frozen
+
 
 def pytest_unconfigure(config):
     worker = getattr(config, "workerinput", {}).get("workerid", "main")
-    found = {"exit hooks": atexit._ncallbacks(), "frozen": gc.get_freeze_count(), "gc on": gc.isenabled(),
+    frozen = gc.get_freeze_count() - FROZEN_BEFORE
+    found = {"exit hooks": atexit._ncallbacks(), "frozen": frozen, "gc on": gc.isenabled(),
              "ini filters": config.getini("filterwarnings")}
     with open(os.path.join(os.environ["PROBE"], f"probe-{worker}.json"), "w") as file:
         json.dump(found, file)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..services import SCOPE_KEY, Services
 
@@ -14,8 +14,8 @@ CLOCK_MOVES = ("/__mock/clock", "/__mock/reset")
 class ServicesMiddleware:
     """Puts this app's ``Services`` in the scope, and runs whatever is due at the clock's instant
     before the request is handled: the one place on the request path that does, so that no handler
-    reads or changes a state that is behind the clock (BRIEF §6: past-due work runs at once). After
-    the request, what it changed is written to the state file (``--state-file``)."""
+    reads or changes a state that is behind the clock (BRIEF §6: past-due work runs at once). What the
+    request changed is written to the state file (``--state-file``) before its answer starts."""
 
     def __init__(self, app: ASGIApp, services: Services) -> None:
         self.app = app
@@ -26,9 +26,16 @@ class ServicesMiddleware:
             scope.setdefault("extensions", {})[SCOPE_KEY] = {"services": self.services, "body": None}
             if scope["method"] != "OPTIONS" and not scope["path"].startswith(CLOCK_MOVES):
                 self.services.runner.catch_up()
+
+            async def send_once_saved(message: Message) -> None:
+                # a client that has its answer may kill the mock at once: the change is on disk first
+                if message["type"] == "http.response.start":
+                    self.services.persist()
+                await send(message)
+
             try:
-                await self.app(scope, receive, send)
+                await self.app(scope, receive, send_once_saved)
             finally:
-                self.services.persist()
+                self.services.persist()  # an answer that never started (the error handler's comes later)
             return
         await self.app(scope, receive, send)
