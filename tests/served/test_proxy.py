@@ -56,9 +56,10 @@ class Proxy:
         assert wait_until_answers(f"{self.url}/__proxy/requests", is_up=lambda: self.process.poll() is None)
 
     def read_pages(self, token: str, times: int = 2) -> None:
-        for _ in range(times):
-            for path in PAGES:
-                httpx.get(f"{self.url}{path}", headers={"Authorization": f"Bearer {token}"}, timeout=30)
+        with httpx.Client(base_url=self.url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+            for _ in range(times):
+                for path in PAGES:
+                    client.get(path)
 
     def violations(self) -> list[dict]:
         return httpx.get(f"{self.url}/__proxy/requests").json()["violations"]

@@ -129,21 +129,22 @@ def metric(text: str, name: str, **labels: str) -> float:
     return float(found.group(1))
 
 
-def polls_seen(metrics_url: str) -> int:
+def polls_seen(metrics: httpx.Client, metrics_url: str) -> int:
     try:
-        return int(metric(httpx.get(metrics_url, timeout=5).text, "novunt_watch_polls_total"))
+        return int(metric(metrics.get(metrics_url).text, "novunt_watch_polls_total"))
     except (httpx.HTTPError, AssertionError):
         return 0
 
 
 def after_polls(metrics_url: str, count: int, watch: Forked) -> None:
     """Wait until the watch has made ``count`` more polls (one whole poll after what the test just did)."""
-    wanted = polls_seen(metrics_url) + count
-    deadline = time.monotonic() + 60
-    while polls_seen(metrics_url) < wanted:
-        assert watch.poll() is None, "the watch ended"
-        assert time.monotonic() < deadline, "the watch did not poll within 60 s"
-        time.sleep(0.05)
+    with httpx.Client(timeout=5) as metrics:
+        wanted = polls_seen(metrics, metrics_url) + count
+        deadline = time.monotonic() + 60
+        while polls_seen(metrics, metrics_url) < wanted:
+            assert watch.poll() is None, "the watch ended"
+            assert time.monotonic() < deadline, "the watch did not poll within 60 s"
+            time.sleep(0.05)
 
 
 def test_a_day_watched_in_a_minute_alerts_exactly_stuck_its_clearing_and_the_failed_slot(serve, tmp_path):
