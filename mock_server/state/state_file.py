@@ -1,12 +1,13 @@
 """``--state-file``: the embedded store kept on disk, so a restart (even ``kill -9``) loses nothing.
 
-After every request (and every real-time tick) that changed something, the whole store is written
-to a temporary file beside the state file, flushed to disk and renamed over it: a reader (the next
-start) sees the previous state or the new one, never half of one. At start, an existing file is
-loaded instead of the fixtures. The simulated clock is kept with the state (a frozen clock's
-instant, a running clock's offset from the wall clock) and restored with it unless ``--start-time``
-is given: a state whose days ran ahead of the wall clock is not put behind them (its future day
-COMPLETED in the history while today's status shows EMPTY and a queue is refused).
+Before the answer of every request that changed something (and after every real-time tick that did),
+the whole store is written to a temporary file beside the state file, flushed to disk and renamed
+over it: a reader (the next start) sees the previous state or the new one, never half of one.
+At start, an existing file is loaded instead of the fixtures. The simulated clock is kept with the
+state (a frozen clock's instant, a running clock's offset from the wall clock) and restored with it
+unless ``--start-time`` is given: a state whose days ran ahead of the wall clock is not put behind
+them (its future day COMPLETED in the history while today's status shows EMPTY and a queue is
+refused).
 """
 
 from __future__ import annotations
