@@ -1,12 +1,19 @@
-"""`watch --once` as a QA job runs it, here in this process: one poll of a day whose slot 3 FAILED says
-it on the console, in the JSON lines, to the webhook and in the report, and exits 1."""
+"""`watch` in this process: one `--once` poll of a day whose slot 3 FAILED says it on the console, in
+the JSON lines, to the webhook and in the report, and exits 1; its Prometheus metrics count it once."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
-from contract_tests.redaction import JWT
+import httpx
+
+from contract_tests.redaction import JWT, Secrets
+from contract_tests.watch.alerts import AlertBook
+from contract_tests.watch.checks import judge
 from contract_tests.watch.cli import main
+from contract_tests.watch.metrics import Metrics
+from contract_tests.watch.reading import Reader
 
 from .test_watch import START, Mock, Receiver
 
@@ -34,3 +41,27 @@ def test_one_poll_of_a_failed_slot_reaches_every_output(serve, tmp_path, capsys,
     assert "TC23 failed-slot" in html
     for text in (said.out, said.err, jsonl.read_text(), json.dumps(receiver.bodies), html):
         assert mock.token not in text and not JWT.search(text)
+
+
+def test_metrics_count_a_failed_slot_once_across_polls(serve):
+    url, _log = serve("--frozen", "--start-time", START, "--quiet")
+    mock = Mock(url)
+    mock.queue_a_three_slot_day((3, "fail"))
+    mock.until("2026-02-12T21:30:00.000Z")
+    reader = Reader.connect(url, mock.token, Secrets())
+    book, metrics = AlertBook(str), Metrics(0)
+    try:
+        for _ in range(2):  # the same problem on two polls: open on both, one alert started
+            poll = reader.read()
+            judged = judge(poll, slow_ms=10_000, grace=timedelta(minutes=15))
+            book.update(judged, "now", "now")
+            metrics.observe(poll, judged, book)
+        exposed = httpx.get(f"http://127.0.0.1:{metrics.server.server_port}/metrics").text
+    finally:
+        metrics.close()
+        reader.close()
+    assert 'novunt_watch_problems{monitor="failed-slot"} 1.0' in exposed
+    assert 'novunt_watch_alerts_total{monitor="failed-slot"} 1.0' in exposed
+    assert "novunt_watch_polls_total 2.0" in exposed and "novunt_watch_target_up 1.0" in exposed
+    assert 'novunt_watch_poll_errors_total{kind="unreachable"} 0.0' in exposed
+    assert 'novunt_watch_request_seconds_count{read="status"} 2.0' in exposed
