@@ -4,25 +4,29 @@ the JSON lines, to the webhook and in the report, and exits 1; its Prometheus me
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 
 import httpx
 
 from contract_tests.redaction import JWT, Secrets
-from contract_tests.watch.alerts import AlertBook
-from contract_tests.watch.checks import judge
 from contract_tests.watch.cli import main
 from contract_tests.watch.metrics import Metrics
 from contract_tests.watch.reading import Reader
+from contract_tests.watch.watcher import Options, Watcher
 
-from .test_watch import START, Mock, Receiver
+from .test_watch import START, Mock, Receiver, metric
 
 
-def test_one_poll_of_a_failed_slot_reaches_every_output(serve, tmp_path, capsys, monkeypatch):
+def slot_3_failed(serve) -> tuple[str, Mock]:
+    """A served mock whose day's slot 3 (21:00) FAILED; 22:30 in Lagos, the day not over."""
     url, _log = serve("--frozen", "--start-time", START, "--quiet")
     mock = Mock(url)
     mock.queue_a_three_slot_day((3, "fail"))
-    mock.until("2026-02-12T21:30:00.000Z")  # slot 3 (21:00) failed; 22:30 in Lagos, the day not over
+    mock.until("2026-02-12T21:30:00.000Z")
+    return url, mock
+
+
+def test_one_poll_of_a_failed_slot_reaches_every_output(serve, tmp_path, capsys, monkeypatch):
+    url, mock = slot_3_failed(serve)
     receiver = Receiver()
     jsonl, report = tmp_path / "events.jsonl", tmp_path / "report.html"
     monkeypatch.setenv("CONTRACT_TOKEN", mock.token)
@@ -44,24 +48,17 @@ def test_one_poll_of_a_failed_slot_reaches_every_output(serve, tmp_path, capsys,
 
 
 def test_metrics_count_a_failed_slot_once_across_polls(serve):
-    url, _log = serve("--frozen", "--start-time", START, "--quiet")
-    mock = Mock(url)
-    mock.queue_a_three_slot_day((3, "fail"))
-    mock.until("2026-02-12T21:30:00.000Z")
-    reader = Reader.connect(url, mock.token, Secrets())
-    book, metrics = AlertBook(str), Metrics(0)
+    url, mock = slot_3_failed(serve)
+    metrics = Metrics(0)
+    watcher = Watcher(Reader.connect(url, mock.token, Secrets()), Options(slow_ms=30000), target=url, metrics=metrics)
     try:
-        for _ in range(2):  # the same problem on two polls: open on both, one alert started
-            poll = reader.read()
-            judged = judge(poll, slow_ms=10_000, grace=timedelta(minutes=15))
-            book.update(judged, "now", "now")
-            metrics.observe(poll, judged, book)
+        watcher.poll_once()
+        watcher.poll_once()  # the same problem again: still open, no second alert
         exposed = httpx.get(f"http://127.0.0.1:{metrics.server.server_port}/metrics").text
     finally:
-        metrics.close()
-        reader.close()
-    assert 'novunt_watch_problems{monitor="failed-slot"} 1.0' in exposed
-    assert 'novunt_watch_alerts_total{monitor="failed-slot"} 1.0' in exposed
-    assert "novunt_watch_polls_total 2.0" in exposed and "novunt_watch_target_up 1.0" in exposed
-    assert 'novunt_watch_poll_errors_total{kind="unreachable"} 0.0' in exposed
-    assert 'novunt_watch_request_seconds_count{read="status"} 2.0' in exposed
+        watcher.finish()
+    assert metric(exposed, "novunt_watch_problems", monitor="failed-slot") == 1
+    assert metric(exposed, "novunt_watch_alerts_total", monitor="failed-slot") == 1
+    assert metric(exposed, "novunt_watch_polls_total") == 2 and metric(exposed, "novunt_watch_target_up") == 1
+    assert metric(exposed, "novunt_watch_poll_errors_total", kind="unreachable") == 0
+    assert metric(exposed, "novunt_watch_request_seconds_count", read="status") == 2
