@@ -111,6 +111,16 @@ def test_faults_never_touch_the_control_api_and_reset_clears_them(client):
     assert client.get("/cron-status").status_code == 200 and client.get("/__mock/faults").json()["routeFaults"] == []
 
 
+def test_clearing_counts_the_faults_the_list_showed(client):
+    arm(client, operationId="getCronStatus", status=500, times=1)
+    assert client.get("/cron-status").status_code == 500  # used up: no longer listed
+    arm(client, operationId="listTimezones", status=503)  # until cleared
+    arm(client, slotNumber=2)
+    listed = client.get("/__mock/faults").json()
+    assert len(listed["faults"]) + len(listed["routeFaults"]) == 2
+    assert client.request("DELETE", "/__mock/faults", json={}).json() == {"cleared": 2}
+
+
 @pytest.mark.parametrize(
     "fault",
     [{"operationId": "getCronStatus"}, {"path": "/cron-status", "drop": False},

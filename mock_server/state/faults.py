@@ -7,6 +7,9 @@ from bson import ObjectId
 from .changes import Concept, Key
 from .database import Repository
 
+ARMED = {"times": {"$gt": 0}}  # a slot fault with executions left to spoil
+ROUTE_ARMED = {"$or": [{"times": None}, {"times": {"$gt": 0}}]}  # a route fault: until cleared, or times left
+
 
 class Faults(Repository):
     concept = Concept.FAULTS
@@ -16,11 +19,11 @@ class Faults(Repository):
             self.db.faults.insert_one({"slotNumber": slot_number, "times": times, "error": error, "effect": effect})
 
     def armed(self) -> list[dict]:
-        return list(self.db.faults.find({"times": {"$gt": 0}}, {"_id": False}))
+        return list(self.db.faults.find(ARMED, {"_id": False}))
 
     def take(self, slot_number: int) -> dict | None:
         """Use up one armed fault of this slot (``{error, effect}``), or None when none is armed."""
-        armed = {"slotNumber": slot_number, "times": {"$gt": 0}}
+        armed = {"slotNumber": slot_number, **ARMED}
         # asked for every slot a clock move runs: no write (and no bump) while none is armed for it
         if not self.any_armed() or self.db.faults.find_one(armed) is None:
             return None
@@ -32,9 +35,7 @@ class Faults(Repository):
 
     def any_armed(self) -> bool:
         """Whether a slot fault is armed (always asked of a shared MongoDB)."""
-        return self.changes.cached(
-            Key.ANY_SLOT_FAULT, lambda: self.db.faults.find_one({"times": {"$gt": 0}}) is not None, shared=True
-        )
+        return self.changes.cached(Key.ANY_SLOT_FAULT, lambda: self.db.faults.find_one(ARMED) is not None, shared=True)
 
     def add_route(self, fault: dict) -> dict:
         """Arm an HTTP fault (``http/route_faults.py``); ``times`` None: until cleared."""
@@ -47,7 +48,7 @@ class Faults(Repository):
         """The armed HTTP faults, in the order they were armed (read on every request while any is)."""
         return self.changes.cached(
             Key.ROUTE_FAULTS,
-            lambda: list(self.db.route_faults.find({"$or": [{"times": None}, {"times": {"$gt": 0}}]}).sort("_id")),
+            lambda: list(self.db.route_faults.find(ROUTE_ARMED).sort("_id")),
         )
 
     def any_route(self) -> bool:
@@ -58,7 +59,7 @@ class Faults(Repository):
         """Use up one of a route fault's ``times``; False when another request used the last one."""
         with self._writing(), self.atomic:
             used = self.db.route_faults.find_one_and_update(
-                {"_id": fault_id, "$or": [{"times": None}, {"times": {"$gt": 0}}]},
+                {"_id": fault_id, **ROUTE_ARMED},
                 {"$inc": {"used": 1}},
             )
             if used is not None and used.get("times") is not None:
@@ -66,6 +67,10 @@ class Faults(Repository):
         return used is not None
 
     def clear(self) -> int:
-        """Disarm every fault, slot and route; how many there were."""
+        """Disarm every fault, slot and route; how many were armed (the ones ``GET`` lists: used-up ones
+        are removed too, uncounted)."""
         with self._writing():
-            return self.db.faults.delete_many({}).deleted_count + self.db.route_faults.delete_many({}).deleted_count
+            armed = self.db.faults.count_documents(ARMED) + self.db.route_faults.count_documents(ROUTE_ARMED)
+            self.db.faults.delete_many({})
+            self.db.route_faults.delete_many({})
+        return armed
