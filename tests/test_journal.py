@@ -13,7 +13,7 @@ import tracemalloc
 import httpx
 from starlette.testclient import TestClient
 
-from mock_server.http.journal import Journal
+from mock_server.http.journal import Journal, one_line
 
 from .conftest import admin_headers, make_app
 
@@ -113,3 +113,13 @@ def test_requests_prints_one_line_each_with_the_reason_and_follows(serve):
     printed_statuses = [each.split()[3] for each in (backlog, followed)]  # time, method, target, status
     assert printed_statuses == ["200", "200"], f"--status 2xx printed {backlog!r} and {followed!r}"
     assert "GET /cron-status?after=backlog 200" in followed, f"--follow printed {followed!r}"
+
+
+def test_a_forged_value_cannot_break_or_colour_a_printed_line():
+    client = TestClient(make_app())
+    forged = "Lagos\r\n12:00:00.000 GET /forged 200\x1b[2J"  # a second line, then clear the screen
+    client.get(f"{SCHEDULE}/preview", params={"timezone": forged}, headers=admin_headers(client))
+    (entry,) = [e for e in client.get("/__mock/requests").json()["requests"] if e["path"] != "/__mock/totp/admin"]
+    line = one_line(entry)  # the query and the problem that quotes it, both printed
+    assert entry["status"] == 400 and "timezone" in line
+    assert not any(ord(char) < 32 or ord(char) == 127 for char in line), repr(line)

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable, Iterable
 
 from . import json_input
+from .middleware.scope import printable
 
 REDACTED = "[redacted]"
 SECRET_HEADERS = frozenset({"authorization", "x-2fa-code", "cookie", "set-cookie", "x-mock-control-token"})
@@ -142,14 +143,16 @@ def _status_matches(status: int, wanted: str) -> bool:
 
 
 def one_line(entry: dict) -> str:
-    """An entry as ``novunt-mock requests`` prints it: time, request, answer, latency, and the reason."""
+    """An entry as ``novunt-mock requests`` prints it: time, request, answer, latency, and the reason.
+    What the client sent (the query, and the problems that quote it) is escaped as in the access log:
+    a value cannot start a forged line or drive the terminal."""
     query = "&".join(f"{k}={v}" for k, v in (entry.get("query") or {}).items())
-    target = entry["path"] + (f"?{query}" if query else "")
+    target = printable(entry["path"] + (f"?{query}" if query else ""))
     line = f"{entry['wallTime'][11:23]} {entry['method']} {target} {entry['status']} {entry['latencyMs']:.1f}ms"
     if entry.get("operationId"):
         line += f" {entry['operationId']}"
     if entry.get("problems"):
-        line += " — " + "; ".join(entry["problems"])
+        line += " — " + printable("; ".join(entry["problems"]))
     if entry.get("notice"):
-        line += "\n    notice: " + entry["notice"]
+        line += "\n    notice: " + printable(entry["notice"])
     return line
