@@ -72,11 +72,12 @@ def readable_body(raw: bytes):
 
 
 def problems_of(status: int, answer) -> list[str]:
-    """Why the mock refused: the envelope's message and its ``errors`` lines."""
+    """Why the mock refused: the envelope's message and its ``errors`` lines, each said once (a 400's
+    message already names its first problem)."""
     if status < 400 or not isinstance(answer, dict):
         return []
     lines = [str(answer.get("message", ""))]
-    lines += [str(line) for line in answer.get("errors") or [] if str(line) != lines[0]]
+    lines += [str(line) for line in answer.get("errors") or [] if str(line) not in lines[0]]
     return [line for line in lines if line]
 
 
