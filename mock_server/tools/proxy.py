@@ -36,6 +36,7 @@ from contract_tests.monitors import Observed, overdue_pending, paid_nobody, toda
 from ..domain.schedule import to_iso
 from ..http.errors import envelope
 from ..http.journal import Journal, readable_body, redact, redact_headers
+from ..http.middleware.scope import printable
 
 HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "upgrade", "host", "content-length",
               "content-encoding", "proxy-authorization", "te", "trailer"}  # fmt: skip
@@ -52,7 +53,8 @@ class Violation:
     status: int
 
     def line(self) -> str:
-        return f"VIOLATION {self.method} {self.path} {self.status}: {self.problem} ({self.rule})"
+        """One console line; the path and the problem (which may quote what was sent) escaped."""
+        return f"VIOLATION {self.method} {printable(self.path)} {self.status}: {printable(self.problem)} ({self.rule})"
 
 
 @dataclass
@@ -188,7 +190,7 @@ class ValidatingProxy:
         counted and journaled with the reason."""
         reason = f"the upstream {self.upstream} did not answer: {str(failed) or type(failed).__name__}"
         self.unanswered += 1
-        self.say(f"UPSTREAM DOWN {request.method} {request.url.path}: {reason}; answered 502")
+        self.say(f"UPSTREAM DOWN {request.method} {printable(request.url.path)}: {reason}; answered 502")
         body = envelope(502, "BAD_GATEWAY", f"Bad gateway: {reason}")
         self.record(request, readable_body(raw), 502, body, operation(request.method, request.url.path), [reason])
         return JSONResponse(body, status_code=502)

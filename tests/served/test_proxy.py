@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from contract_tests.target import free_port, wait_until_answers
+from mock_server.tools.proxy import Violation
 
 from ..preloaded import Forked
 from ..proof.independent_backend import FAULTS
@@ -144,3 +145,9 @@ def drift_reported_once(tmp_path: Path, fault: str) -> bool:
     report = proxy.report.read_text()
     assert DRIFTS[fault] in report and drifted.token not in report
     return True
+
+
+def test_a_violation_is_one_console_line_whatever_the_path():
+    forged = Violation("a rule", "timezone: 'x\r\nVIOLATION forged'", "GET", "/api\n200 OK\x1b[2J", 400).line()
+    assert not any(ord(char) < 32 or ord(char) == 127 for char in forged), repr(forged)
+    assert forged.startswith("VIOLATION GET /api") and forged.endswith("(a rule)")
